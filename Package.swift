@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "arenastress",
+    products: [
+        .executable(name: "arenastress", targets: ["arenastress"]),
+        .library(name: "ArenaModel", targets: ["ArenaModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "CSupport"),
+        .target(
+            name: "ArenaModel",
+            dependencies: ["CSupport", .product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+        ),
+        .executableTarget(
+            name: "arenastress",
+            dependencies: [
+                "ArenaModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ArenaModelTests",
+            dependencies: [
+                "ArenaModel",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,166 @@
+import Atomics
+
+extension Arena {
+    /// `_int_free`: returns chunk `p` to the thread's tcache, a fastbin, or (merged with
+    /// its free neighbours) the unsorted bin or top; `haveLock` says whether the caller
+    /// already holds this arena's lock.
+    func intFree(_ p: Chunk, haveLock: Bool, _ t: MallocThread) {
+        let g = t.g
+        let size = p.size
+        // The allocator never wraps around the end of the address space.
+        if UInt(bitPattern: p.address) > UInt(bitPattern: 0 &- size) || p.isMisaligned {
+            g.report(.freeInvalidPointer, p, self); return
+        }
+        if size < Layout.minSize || size & Layout.alignMask != 0 {
+            g.report(.freeInvalidSize, p, self); return
+        }
+
+        let tcIdx = Layout.tcacheIndex(chunkSize: size)
+        if let tc = t.tcache, tcIdx < g[.tcacheBins] {
+            let e = p.mem
+            // The key marks a cached chunk; a match by chance is possible, so walk the bin.
+            if TCacheEntry.key(e) == g[.tcacheKey] && !t.tcacheCheckDoubleFree(e, tcIdx, tc) { return }
+            if tc.count(tcIdx) < g[.tcacheCount] {
+                t.tcachePut(p, tcIdx, tc)
+                return
+            }
+        }
+
+        if UInt(bitPattern: size) <= UInt(bitPattern: g[.globalMaxFast]) {
+            let next = p.at(size)
+            if next.head <= Layout.chunkHeaderSize || next.size >= systemMem {
+                // Without the lock, system_mem may be changing: check again under it.
+                var fail = true
+                if !haveLock && g.multiThreaded {
+                    lock.lock()
+                    fail = next.head <= Layout.chunkHeaderSize || next.size >= systemMem
+                    lock.unlock()
+                }
+                if fail { g.report(.freeInvalidNextSizeFast, p, self); return }
+            }
+            t.freePerturb(p.mem, size - Layout.chunkHeaderSize)
+            haveFastChunks = true
+            let idx = Layout.fastBinIndex(size)
+            guard let old = pushFastbin(idx, p, g) else { return }
+            if haveLock, let old, Layout.fastBinIndex(old.size) != idx {
+                g.report(.invalidFastbinEntry, old, self)
+            }
+            t.count(.fastbinFree)
+            return
+        }
+
+        if p.isMmapped {
+            t.munmapChunk(p)
+            return
+        }
+
+        let locked = haveLock || !g.multiThreaded
+        if !locked { lock.lock() }
+        defer { if !locked { lock.unlock() } }
+        freeToBins(p, size, t)
+    }
+
+    /// Pushes `p` on fastbin `idx` and returns the old head (`.some(nil)` for an empty bin),
+    /// or nil after a double free at the top of the bin.
+    @inline(__always)
+    private func pushFastbin(_ idx: Int, _ p: Chunk, _ g: Globals) -> Chunk?? {
+        var old = fastbin(idx)
+        if !g.multiThreaded {
+            if old == p { g.report(.doubleFreeFasttop, p, self); return nil }
+            p.protectedFd = Layout.protect(p.address + 16, old?.address)
+            setFastbin(idx, p)
+            return .some(old)
+        }
+        let slot = UnsafeAtomic<Int>(at: fastbinSlot(idx).assumingMemoryBound(to: Int.AtomicRepresentation.self))
+        while true {
+            if old == p { g.report(.doubleFreeFasttop, p, self); return nil }
+            p.protectedFd = Layout.protect(p.address + 16, old?.address)
+            let (done, current) = slot.compareExchange(expected: Int(bitPattern: old?.address),
+                                                       desired: Int(bitPattern: p.address), ordering: .releasing)
+            if done { return .some(old) }
+            old = UnsafeMutableRawPointer(bitPattern: current).map { Chunk($0) }
+        }
+    }
+
+    /// The locked half of `_int_free`: coalesce with free neighbours, then the unsorted
+    /// bin or top; a large result consolidates the fastbins and may trim.
+    private func freeToBins(_ p: Chunk, _ chunkSize: Int, _ t: MallocThread) {
+        let g = t.g
+        var p = p, size = chunkSize
+        let nextChunk = p.at(size)
+        if p == top { g.report(.doubleFreeTop, p, self); return }
+        if isContiguous && UInt(bitPattern: nextChunk.address) >= UInt(bitPattern: top.address + top.size) {
+            g.report(.doubleFreeOut, p, self); return
+        }
+        if !nextChunk.prevInUse { g.report(.doubleFreePrev, p, self); return }
+        let nextSize = nextChunk.size
+        if nextChunk.head <= Layout.chunkHeaderSize || nextSize >= systemMem {
+            g.report(.freeInvalidNextSizeNormal, p, self); return
+        }
+        t.freePerturb(p.mem, size - Layout.chunkHeaderSize)
+
+        if !p.prevInUse {
+            let prevSize = p.prevSize
+            size += prevSize
+            p = p.at(-prevSize)
+            if p.size != prevSize { g.report(.corruptedSizeConsolidating, p, self); return }
+            guard unlink(p, g) else { return }
+        }
+
+        if nextChunk != top {
+            if !nextChunk.inUseBit(at: nextSize) {
+                guard unlink(nextChunk, g) else { return }
+                size += nextSize
+            } else {
+                nextChunk.clearInUseBit(at: 0)
+            }
+            let bck = unsortedBin
+            let fwd = bck.fd
+            if fwd.bk != bck { g.report(.freeCorruptedUnsorted, fwd, self); return }
+            p.fd = fwd
+            p.bk = bck
+            if !Layout.inSmallBinRange(size) {
+                p.fdNextSize = nil
+                p.bkNextSize = nil
+            }
+            bck.fd = p
+            fwd.bk = p
+            p.head = size | Layout.prevInUseBit
+            p.setFoot(size)
+            t.count(.binFree)
+        } else {
+            size += nextSize
+            p.head = size | Layout.prevInUseBit
+            top = p
+            t.count(.topMerge)
+        }
+
+        if size >= Layout.fastbinConsolidationThreshold {
+            if haveFastChunks { guard consolidate(g) else { return } }
+            if self == g.mainArena {
+                if UInt(bitPattern: top.size) >= UInt(bitPattern: g[.trimThreshold]) {
+                    _ = systrim(g[.topPad], g)
+                }
+            } else {
+                heapTrim(Heap.of(top.address), g[.topPad], g)
+            }
+        }
+    }
+}
+
+extension MallocThread {
+    /// The double-free walk of `_int_free`: false (and a violation) if `e` is in its bin.
+    @inline(never)
+    func tcacheCheckDoubleFree(_ e: UnsafeMutableRawPointer, _ index: Int, _ tc: TCache) -> Bool {
+        var count = 0
+        var tmp = tc.entry(index)
+        while let entry = tmp {
+            if count >= g[.tcacheCount] { g.report(.freeTooManyTcache, Chunk(mem: e)); return false }
+            if Int(bitPattern: entry) & Layout.alignMask != 0 { g.report(.freeUnalignedTcache, Chunk(mem: entry)); return false }
+            if entry == e { g.report(.freeDoubleFreeTcache, Chunk(mem: e)); return false }
+            tmp = TCacheEntry.next(entry)
+            count += 1
+        }
+        return true
+    }
+}

@@ -1,0 +1,234 @@
+/// One thread's view of the model: its tcache, its arena (`thread_arena`), its
+/// counters, and glibc's public entry points (`__libc_malloc`, `__libc_free`, ...).
+///
+/// A `MallocThread` is a value of two raw pointers. It is valid while the `ArenaSet`
+/// that attached it is alive and until `ArenaSet.detach(_:)`; it must be used by one
+/// thread at a time, as glibc's thread-local state is.
+public struct MallocThread: @unchecked Sendable {
+    let g: Globals
+    /// The thread's block: tcache, thread_arena, tcache_shutting_down, counters.
+    let state: UnsafeMutableRawPointer
+
+    static let countersOffset = 64
+    static let byteCount = countersOffset + Counter.allCases.count * 8
+
+    /// `tcache`: nil before the first malloc and after shutdown.
+    var tcache: TCache? {
+        @inline(__always) get { state.load(as: UnsafeMutableRawPointer?.self).map { TCache(base: $0) } }
+        @inline(__always) nonmutating set { state.storeBytes(of: newValue?.base, as: UnsafeMutableRawPointer?.self) }
+    }
+    /// `thread_arena`.
+    var arena: Arena? {
+        @inline(__always) get { state.load(fromByteOffset: 8, as: UnsafeMutableRawPointer?.self).map { Arena($0) } }
+        nonmutating set { state.storeBytes(of: newValue?.base, toByteOffset: 8, as: UnsafeMutableRawPointer?.self) }
+    }
+    /// `tcache_shutting_down`.
+    var tcacheShuttingDown: Bool {
+        get { state.load(fromByteOffset: 16, as: Bool.self) }
+        nonmutating set { state.storeBytes(of: newValue, toByteOffset: 16, as: Bool.self) }
+    }
+
+    @inline(__always)
+    func count(_ counter: Counter) {
+        let offset = MallocThread.countersOffset &+ counter.rawValue &* 8
+        state.storeBytes(of: state.load(fromByteOffset: offset, as: Int.self) &+ 1, toByteOffset: offset, as: Int.self)
+    }
+
+    /// This thread's counters so far.
+    public var counters: ThreadCounters {
+        ThreadCounters(values: Counter.allCases.map { state.load(fromByteOffset: MallocThread.countersOffset + $0.rawValue * 8, as: Int.self) })
+    }
+
+    /// `MAYBE_INIT_TCACHE`.
+    @inline(__always)
+    private func currentTcache() -> TCache? {
+        if let tc = tcache { return tc }
+        return tcacheInit()
+    }
+
+    /// `malloc`: a block of at least `bytes`, 16-byte aligned, or nil.
+    public func malloc(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        count(.malloc)
+        if g.aborted { return nil }
+        let tbytes = Layout.checkedRequestToSize(bytes)
+        if tbytes == 0 { return nil }
+        let tcIdx = Layout.tcacheIndex(chunkSize: tbytes)
+        if let tc = currentTcache(), tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0 {
+            count(.tcacheHit)
+            return tcacheGet(tcIdx, tc)
+        }
+        if g.aborted { return nil }
+        if !g.multiThreaded { return g.mainArena.intMalloc(bytes, self) }
+        return withArena(bytes) { av, t in av.intMalloc(bytes, t) }
+    }
+
+    /// `free`: gives back a block from `malloc`, `calloc`, `realloc` or `memalign`.
+    public func free(_ mem: UnsafeMutableRawPointer?) {
+        guard let mem else { return }
+        count(.free)
+        if g.aborted { return }
+        let p = Chunk(mem: mem)
+        if p.isMmapped {
+            // Freeing a mapped chunk raises the dynamic threshold to its size.
+            if g[.noDynThreshold] == 0 && p.head > g[.mmapThreshold] && p.head <= Layout.mmapThresholdMax {
+                g[.mmapThreshold] = p.size
+                g[.trimThreshold] = 2 * p.size
+            }
+            munmapChunk(p)
+            return
+        }
+        _ = currentTcache()
+        if g.aborted { return }
+        Arena.of(p, main: g.mainArena).intFree(p, haveLock: false, self)
+    }
+
+    /// `calloc`: `count * size` zeroed bytes, or nil if the product overflows.
+    /// Like glibc 2.36, it never takes a chunk from the tcache.
+    public func calloc(_ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
+        self.count(.calloc)
+        if g.aborted { return nil }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+        if overflow || bytes < 0 || count < 0 || size < 0 { return nil }
+        _ = currentTcache()
+        if g.aborted { return nil }
+        let av = g.multiThreaded ? arenaGet(bytes) : g.mainArena
+        // Memory fresh from the kernel is already zero: glibc clears only what was used.
+        let oldTop = av.top
+        var oldTopSize = oldTop.size
+        if av == g.mainArena {
+            let fresh = g[.sbrkBase] + av.maxSystemMem - Int(bitPattern: oldTop.address)
+            if oldTopSize < fresh { oldTopSize = fresh }
+        } else {
+            let heap = Heap.of(oldTop.address)
+            let fresh = heap.base + heap.mprotectSize - oldTop.address
+            if oldTopSize < fresh { oldTopSize = fresh }
+        }
+        var arena = av
+        var mem = av.intMalloc(bytes, self)
+        if g.multiThreaded {
+            if mem == nil && !g.aborted {
+                arena = arenaGetRetry(av, bytes)
+                mem = arena.intMalloc(bytes, self)
+            }
+            unlock(arena)
+        }
+        guard let mem else { return nil }
+        let p = Chunk(mem: mem)
+        if p.isMmapped {
+            if g[.perturbByte] != 0 { mem.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+            return mem
+        }
+        var csz = p.size
+        if g[.perturbByte] == 0 && p == oldTop && csz > oldTopSize { csz = oldTopSize }
+        mem.initializeMemory(as: UInt8.self, repeating: 0, count: csz - Layout.sizeSize)
+        return mem
+    }
+
+    /// `realloc`: the block resized, in place where glibc manages it; `realloc(p, 0)`
+    /// frees and returns nil; `realloc(nil, n)` is `malloc(n)`.
+    public func realloc(_ oldMem: UnsafeMutableRawPointer?, _ bytes: Int) -> UnsafeMutableRawPointer? {
+        count(.realloc)
+        if g.aborted { return nil }
+        guard let oldMem else { return malloc(bytes) }
+        if bytes == 0 {
+            free(oldMem)
+            return nil
+        }
+        let oldp = Chunk(mem: oldMem)
+        let oldSize = oldp.size
+        if !oldp.isMmapped {
+            _ = currentTcache()
+            if g.aborted { return nil }
+        }
+        if UInt(bitPattern: oldp.address) > UInt(bitPattern: 0 &- oldSize) || oldp.isMisaligned {
+            g.report(.reallocInvalidPointer, oldp)
+            return nil
+        }
+        let nb = Layout.checkedRequestToSize(bytes)
+        if nb == 0 { return nil }
+
+        if oldp.isMmapped {
+            if let moved = mremapChunk(oldp, nb) { return moved.mem }
+            if g.aborted { return nil }
+            if oldSize - Layout.sizeSize >= nb { return oldMem }
+            guard let newMem = malloc(bytes) else { return nil }
+            newMem.copyMemory(from: oldMem, byteCount: oldSize - Layout.chunkHeaderSize)
+            munmapChunk(oldp)
+            return newMem
+        }
+
+        let av = Arena.of(oldp, main: g.mainArena)
+        if !g.multiThreaded { return av.intRealloc(oldp, oldSize, nb, self) }
+        av.lock.lock()
+        let newp = av.intRealloc(oldp, oldSize, nb, self)
+        av.lock.unlock()
+        if newp == nil && !g.aborted, let newMem = malloc(bytes) {
+            newMem.copyMemory(from: oldMem, byteCount: oldp.size - Layout.sizeSize)
+            av.intFree(oldp, haveLock: false, self)
+            return newMem
+        }
+        return newp
+    }
+
+    /// `memalign` (and `aligned_alloc`): `bytes` at a multiple of `alignment`, which is
+    /// raised to a power of two as glibc does.
+    public func memalign(_ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? {
+        count(.memalign)
+        if g.aborted { return nil }
+        if alignment <= Layout.alignment { return malloc(bytes) }
+        var alignment = max(alignment, Layout.minSize)
+        if alignment > Int.max / 2 + 1 || alignment < 0 { return nil }
+        if alignment & (alignment - 1) != 0 {
+            var a = Layout.alignment * 2
+            while a < alignment { a <<= 1 }
+            alignment = a
+        }
+        if !g.multiThreaded { return g.mainArena.intMemalign(alignment, bytes, self) }
+        return withArena(bytes + alignment + Layout.minSize) { av, t in av.intMemalign(alignment, bytes, t) }
+    }
+
+    /// `posix_memalign`: 0 and the block, or EINVAL for an alignment that is not a
+    /// power-of-two multiple of the pointer size, or ENOMEM.
+    public func posixMemalign(_ alignment: Int, _ bytes: Int) -> (status: Int32, pointer: UnsafeMutableRawPointer?) {
+        if alignment % 8 != 0 || alignment <= 0 || (alignment / 8) & (alignment / 8 - 1) != 0 { return (22, nil) }
+        guard let p = memalign(alignment, bytes) else { return (12, nil) }
+        return (0, p)
+    }
+
+    /// `malloc_usable_size`.
+    public func usableSize(_ mem: UnsafeMutableRawPointer?) -> Int {
+        guard let mem else { return 0 }
+        let p = Chunk(mem: mem)
+        if p.isMmapped { return p.size - Layout.chunkHeaderSize }
+        return p.inUse ? p.size - Layout.sizeSize : 0
+    }
+
+    /// Runs `body` on the arena `arena_get` picks, retrying once on another arena as
+    /// glibc does when the first is out of memory.
+    @inline(__always)
+    private func withArena(_ bytes: Int, _ body: (Arena, MallocThread) -> UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        var av = arenaGet(bytes)
+        var victim = body(av, self)
+        if victim == nil && !g.aborted {
+            av = arenaGetRetry(av, bytes)
+            victim = body(av, self)
+        }
+        unlock(av)
+        return victim
+    }
+
+    /// `alloc_perturb`.
+    @inline(__always)
+    func allocPerturb(_ p: UnsafeMutableRawPointer, _ n: Int) -> UnsafeMutableRawPointer {
+        let byte = g[.perturbByte]
+        if byte != 0 { p.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: byte ^ 0xff), count: n) }
+        return p
+    }
+
+    /// `free_perturb`.
+    @inline(__always)
+    func freePerturb(_ p: UnsafeMutableRawPointer, _ n: Int) {
+        let byte = g[.perturbByte]
+        if byte != 0 { p.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: byte), count: n) }
+    }
+}

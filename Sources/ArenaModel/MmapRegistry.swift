@@ -1,0 +1,101 @@
+import Glibc
+
+/// Every chunk the model has mmapped, so that a checker can find them all and the
+/// `ArenaSet` can unmap them at the end. glibc keeps no such list; this is the
+/// model's bookkeeping, so its own table is not counted as a request of the allocator.
+///
+/// An open-addressing hash set of chunk addresses, behind its own lock, since mmapped
+/// chunks are made and freed outside any arena lock.
+struct MmapRegistry {
+    let g: Globals
+
+    private var lock: ArenaLock { ArenaLock(word: g.pointer(.registryLock)) }
+    private var table: UnsafeMutablePointer<UInt>? {
+        UnsafeMutableRawPointer(bitPattern: g[.registryTable])?.assumingMemoryBound(to: UInt.self)
+    }
+    func insert(_ chunk: Chunk) {
+        lock.lock()
+        defer { lock.unlock() }
+        if (g[.registryCount] + 1) * 2 > g[.registryCapacity] { rehash(max(1024, g[.registryCapacity] * 2)) }
+        place(UInt(bitPattern: chunk.address))
+        g[.registryCount] += 1
+    }
+
+    func remove(_ chunk: Chunk) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let table, var hole = find(UInt(bitPattern: chunk.address), table) else { return }
+        // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+        let mask = g[.registryCapacity] - 1
+        var j = hole
+        while true {
+            j = (j + 1) & mask
+            if table[j] == 0 { break }
+            let home = slot(table[j], mask + 1)
+            let movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j)
+            if movable {
+                table[hole] = table[j]
+                hole = j
+            }
+        }
+        table[hole] = 0
+        g[.registryCount] -= 1
+    }
+
+    func contains(_ chunk: Chunk) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let table else { return false }
+        return find(UInt(bitPattern: chunk.address), table) != nil
+    }
+
+    /// The registered chunks' addresses.
+    var all: [UnsafeMutableRawPointer] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let table else { return [] }
+        return (0..<g[.registryCapacity]).compactMap { i in
+            UnsafeMutableRawPointer(bitPattern: table[i])
+        }
+    }
+
+    /// Unmaps the table itself.
+    func destroy() {
+        if let table { munmap(table, g[.registryCapacity] * 8) }
+        g[.registryTable] = 0
+        g[.registryCapacity] = 0
+        g[.registryCount] = 0
+    }
+
+    private func slot(_ key: UInt, _ capacity: Int) -> Int {
+        Int(truncatingIfNeeded: (key >> 4) &* 0x9E37_79B9_7F4A_7C15 >> 7) & (capacity - 1)
+    }
+
+    private func find(_ key: UInt, _ table: UnsafeMutablePointer<UInt>) -> Int? {
+        let capacity = g[.registryCapacity]
+        var i = slot(key, capacity)
+        while table[i] != 0 {
+            if table[i] == key { return i }
+            i = (i + 1) & (capacity - 1)
+        }
+        return nil
+    }
+
+    private func place(_ key: UInt) {
+        let capacity = g[.registryCapacity], table = table!
+        var i = slot(key, capacity)
+        while table[i] != 0 { i = (i + 1) & (capacity - 1) }
+        table[i] = key
+    }
+
+    private func rehash(_ capacity: Int) {
+        let old = table, oldCapacity = g[.registryCapacity]
+        let raw = mmap(nil, capacity * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+        precondition(raw != MAP_FAILED, "arenastress: cannot map the mmapped-chunk registry")
+        g[.registryTable] = Int(bitPattern: raw)
+        g[.registryCapacity] = capacity
+        guard let old else { return }
+        for i in 0..<oldCapacity where old[i] != 0 { place(old[i]) }
+        munmap(old, oldCapacity * 8)
+    }
+}
