@@ -30,6 +30,7 @@ let package = Package(
             name: "ArenaModelTests",
             dependencies: [
                 "ArenaModel",
+                "CSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -14,7 +14,7 @@ public final class ArenaSet: @unchecked Sendable {
     /// The model's static data: glibc's globals, then the main arena's malloc_state.
     private let staticData: UnsafeMutableRawPointer
     private static let staticDataSize = Layout.alignUp(Globals.byteCount + Arena.byteCount + 64, Layout.pageSize)
-    private let threads = Mutex<[UInt]>([])  // the attached threads' blocks
+    let threads = Mutex<[UInt]>([])  // the attached threads' blocks
     private let attachedEver = Atomic<Int>(0)
 
     /// A fresh allocator, as in a process that has not called malloc yet.
@@ -161,7 +161,7 @@ public final class ArenaSet: @unchecked Sendable {
     /// `arena_max`'s effective limit once computed, else 0.
     public var arenaLimit: Int { g[.narenasLimit] }
 
-    private func forEachArena(_ body: (Arena) -> Void) {
+    func forEachArena(_ body: (Arena) -> Void) {
         let main = g.mainArena
         var a = main
         repeat {

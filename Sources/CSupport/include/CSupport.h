@@ -8,4 +8,7 @@
 /// mremap (old, old_size, new_size, MREMAP_MAYMOVE); MAP_FAILED on failure.
 void *cs_mremap_maymove(void *old_address, size_t old_size, size_t new_size);
 
+/// glibc's own malloc_usable_size (from <malloc.h>, which Swift's Glibc module lacks).
+size_t cs_glibc_usable_size(void *pointer);
+
 #endif
