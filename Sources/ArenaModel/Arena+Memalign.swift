@@ -19,6 +19,9 @@ extension Arena {
             if p.isMmapped {
                 newp.prevSize = p.prevSize + leadSize
                 newp.head = newSize | Layout.isMmappedBit
+                let registry = MmapRegistry(g: g)
+                registry.remove(p)
+                registry.insert(newp)
                 return newp.mem
             }
             newp.head = newSize | Layout.prevInUseBit | arenaBit

@@ -20,13 +20,14 @@ extension MallocThread {
     }
 
     /// The check shared by munmap_chunk and mremap_chunk: the mapping is whole pages and
-    /// the user pointer is 16 bytes (a power of two) into its page.
+    /// the user pointer's offset in its page is a power of two (16, or more after memalign).
     private func mappingIsValid(_ p: Chunk) -> Bool {
         let mem = UInt(bitPattern: p.mem)
         let block = UInt(bitPattern: p.address) &- UInt(bitPattern: p.prevSize)
         let total = UInt(bitPattern: p.prevSize) &+ UInt(bitPattern: p.size)
         let inPage = mem & UInt(Layout.pageSize - 1)
-        return (block | total) & UInt(Layout.pageSize - 1) == 0 && inPage != 0 && inPage & (inPage - 1) == 0
+        // glibc's powerof2 holds for 0 too: memalign may put mem at the page's start.
+        return (block | total) & UInt(Layout.pageSize - 1) == 0 && inPage & (inPage &- 1) == 0
     }
 
     /// `munmap_chunk`.
