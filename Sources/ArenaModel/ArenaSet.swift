@@ -84,7 +84,7 @@ public final class ArenaSet: @unchecked Sendable {
         }
         registry.destroy()
         if let start = UnsafeMutableRawPointer(bitPattern: g[.brkReserveStart]) {
-            munmap(start, OSMemory.breakReservation)
+            munmap(start, g[.brkReserveEnd] - g[.brkReserveStart])
         }
         threads.withLock { blocks in
             for block in blocks { UnsafeMutableRawPointer(bitPattern: block)?.deallocate() }

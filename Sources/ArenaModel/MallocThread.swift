@@ -49,6 +49,25 @@ public struct MallocThread: @unchecked Sendable {
     /// `malloc`: a block of at least `bytes`, 16-byte aligned, or nil.
     public func malloc(_ bytes: Int) -> UnsafeMutableRawPointer? {
         count(.malloc)
+        // The tcache hit, glibc's fast path, inline; anything else takes the whole path.
+        let tbytes = Layout.checkedRequestToSize(bytes)
+        let tcIdx = Layout.tcacheIndex(chunkSize: tbytes)
+        if let tc = tcache, tbytes != 0, tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0, !g.aborted {
+            let address = tc.entryAddress(tcIdx)
+            if address & Layout.alignMask == 0, let e = UnsafeMutableRawPointer(bitPattern: address) {
+                count(.tcacheHit)
+                tc.setEntryAddress(tcIdx, TCacheEntry.nextAddress(e))
+                tc.setCount(tcIdx, tc.count(tcIdx) &- 1)
+                e.storeBytes(of: 0, toByteOffset: 8, as: Int.self)
+                return e
+            }
+        }
+        return mallocSlowPath(bytes)
+    }
+
+    /// `__libc_malloc` in full.
+    @inline(never)
+    private func mallocSlowPath(_ bytes: Int) -> UnsafeMutableRawPointer? {
         if g.aborted { return nil }
         let tbytes = Layout.checkedRequestToSize(bytes)
         if tbytes == 0 { return nil }
@@ -66,8 +85,27 @@ public struct MallocThread: @unchecked Sendable {
     public func free(_ mem: UnsafeMutableRawPointer?) {
         guard let mem else { return }
         count(.free)
-        if g.aborted { return }
+        // A sound chunk with room in its tcache bin, inline: the checks `_int_free`
+        // makes before `tcache_put`, in its order; anything else takes the whole path.
         let p = Chunk(mem: mem)
+        let head = p.head
+        let size = head & ~Layout.sizeBits
+        if let tc = tcache, head & Layout.isMmappedBit == 0, !g.aborted,
+           UInt(bitPattern: p.address) <= UInt(bitPattern: 0 &- size), !p.isMisaligned,
+           size >= Layout.minSize, size & Layout.alignMask == 0 {
+            let tcIdx = Layout.tcacheIndex(chunkSize: size)
+            if tcIdx < g[.tcacheBins] && TCacheEntry.key(mem) != g[.tcacheKey] && tc.count(tcIdx) < g[.tcacheCount] {
+                tcachePut(p, tcIdx, tc)
+                return
+            }
+        }
+        freeSlowPath(p)
+    }
+
+    /// `__libc_free` in full.
+    @inline(never)
+    private func freeSlowPath(_ p: Chunk) {
+        if g.aborted { return }
         if p.isMmapped {
             // Freeing a mapped chunk raises the dynamic threshold to its size.
             if g[.noDynThreshold] == 0 && p.head > g[.mmapThreshold] && p.head <= Layout.mmapThresholdMax {

@@ -10,8 +10,10 @@ import Glibc
 /// PROT_NONE over them again (which also gives the pages back). A request is one
 /// system call, so a run can say how often the allocator went to the kernel.
 enum OSMemory {
-    /// The address space reserved for the main arena's break: 64 GiB, never committed.
+    /// The address space reserved for the main arena's break: 64 GiB, never committed,
+    /// or less where the address space is limited (under valgrind, say).
     static let breakReservation = 1 << 36
+    static let smallestBreakReservation = 1 << 28
 
     static func map(_ g: Globals, _ length: Int, protection: Int32 = PROT_READ | PROT_WRITE,
                     flags: Int32 = 0, at hint: UnsafeMutableRawPointer? = nil) -> UnsafeMutableRawPointer? {
@@ -60,10 +62,16 @@ enum OSMemory {
     /// `MORECORE (increment)`, glibc's sbrk: the old break, or nil where it cannot move.
     static func moreCore(_ g: Globals, _ increment: Int) -> UnsafeMutableRawPointer? {
         if g[.brkReserveStart] == 0 {
-            guard increment > 0,
-                  let start = map(g, breakReservation, protection: PROT_NONE, flags: MAP_NORESERVE) else { return nil }
+            guard increment > 0 else { return nil }
+            var length = breakReservation
+            var start = map(g, length, protection: PROT_NONE, flags: MAP_NORESERVE)
+            while start == nil && length > smallestBreakReservation {
+                length /= 2
+                start = map(g, length, protection: PROT_NONE, flags: MAP_NORESERVE)
+            }
+            guard let start else { return nil }
             g[.brkReserveStart] = Int(bitPattern: start)
-            g[.brkReserveEnd] = Int(bitPattern: start) + breakReservation
+            g[.brkReserveEnd] = Int(bitPattern: start) + length
             g[.brkCurrent] = Int(bitPattern: start)
         }
         let old = g[.brkCurrent]

@@ -20,6 +20,11 @@ struct TCache {
     func setCount(_ index: Int, _ value: Int) {
         base.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: index &* 2, as: UInt16.self)
     }
+    /// `entries[index]` as an address, 0 for an empty bin.
+    @inline(__always)
+    func entryAddress(_ index: Int) -> Int { base.load(fromByteOffset: 0x80 &+ index &* 8, as: Int.self) }
+    @inline(__always)
+    func setEntryAddress(_ index: Int, _ value: Int) { base.storeBytes(of: value, toByteOffset: 0x80 &+ index &* 8, as: Int.self) }
     @inline(__always)
     func entry(_ index: Int) -> UnsafeMutableRawPointer? {
         base.load(fromByteOffset: 0x80 &+ index &* 8, as: UnsafeMutableRawPointer?.self)
@@ -36,6 +41,9 @@ enum TCacheEntry {
     static func next(_ e: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
         Layout.protect(e, e.load(as: UnsafeMutableRawPointer?.self))
     }
+    /// `REVEAL_PTR (e->next)` as an address, for the hot paths.
+    @inline(__always)
+    static func nextAddress(_ e: UnsafeMutableRawPointer) -> Int { (Int(bitPattern: e) >> 12) ^ e.load(as: Int.self) }
     @inline(__always)
     static func key(_ e: UnsafeMutableRawPointer) -> Int { e.load(fromByteOffset: 8, as: Int.self) }
 }
@@ -46,8 +54,8 @@ extension MallocThread {
     func tcachePut(_ chunk: Chunk, _ index: Int, _ tc: TCache) {
         let e = chunk.mem
         e.storeBytes(of: g[.tcacheKey], toByteOffset: 8, as: Int.self)
-        e.storeBytes(of: Layout.protect(e, tc.entry(index)), as: UnsafeMutableRawPointer?.self)
-        tc.setEntry(index, e)
+        e.storeBytes(of: (Int(bitPattern: e) >> 12) ^ tc.entryAddress(index), as: Int.self)
+        tc.setEntryAddress(index, Int(bitPattern: e))
         tc.setCount(index, tc.count(index) &+ 1)
     }
 
