@@ -3,7 +3,9 @@ import Atomics
 extension Arena {
     /// `_int_free`: returns chunk `p` to the thread's tcache, a fastbin, or (merged with
     /// its free neighbours) the unsorted bin or top; `haveLock` says whether the caller
-    /// already holds this arena's lock.
+    /// already holds this arena's lock. The checks and the tcache are inlined into the
+    /// callers; the fastbins and bins are out of line.
+    @inline(__always)
     func intFree(_ p: Chunk, haveLock: Bool, _ t: MallocThread) {
         let g = t.g
         let size = p.size
@@ -17,15 +19,31 @@ extension Arena {
 
         let tcIdx = Layout.tcacheIndex(chunkSize: size)
         if let tc = t.tcache, tcIdx < g[.tcacheBins] {
-            let e = p.mem
-            // The key marks a cached chunk; a match by chance is possible, so walk the bin.
-            if TCacheEntry.key(e) == g[.tcacheKey] && !t.tcacheCheckDoubleFree(e, tcIdx, tc) { return }
+            if TCacheEntry.key(p.mem) == g[.tcacheKey] { return freeMarkedCached(p, size, tcIdx, tc, haveLock: haveLock, t) }
             if tc.count(tcIdx) < g[.tcacheCount] {
                 t.tcachePut(p, tcIdx, tc)
                 return
             }
         }
+        freeToArena(p, size, haveLock: haveLock, t)
+    }
 
+    /// `_int_free` of a chunk that carries the tcache key: a match by chance is possible,
+    /// so the bin is walked before the chunk is taken for a double free.
+    @inline(never)
+    private func freeMarkedCached(_ p: Chunk, _ size: Int, _ tcIdx: Int, _ tc: TCache, haveLock: Bool, _ t: MallocThread) {
+        guard t.tcacheCheckDoubleFree(p.mem, tcIdx, tc) else { return }
+        if tc.count(tcIdx) < t.g[.tcacheCount] {
+            t.tcachePut(p, tcIdx, tc)
+            return
+        }
+        freeToArena(p, size, haveLock: haveLock, t)
+    }
+
+    /// `_int_free` past the tcache: a fastbin, or the bins, or munmap.
+    @inline(never)
+    private func freeToArena(_ p: Chunk, _ size: Int, haveLock: Bool, _ t: MallocThread) {
+        let g = t.g
         if UInt(bitPattern: size) <= UInt(bitPattern: g[.globalMaxFast]) {
             let next = p.at(size)
             if next.head <= Layout.chunkHeaderSize || next.size >= systemMem {
@@ -41,44 +59,46 @@ extension Arena {
             t.freePerturb(p.mem, size - Layout.chunkHeaderSize)
             haveFastChunks = true
             let idx = Layout.fastBinIndex(size)
-            guard let old = pushFastbin(idx, p, g) else { return }
-            if haveLock, let old, Layout.fastBinIndex(old.size) != idx {
-                g.report(.invalidFastbinEntry, old, self)
+            let old: Int
+            if !g.multiThreaded {
+                old = fastbinSlot(idx).load(as: Int.self)
+                if old == Int(bitPattern: p.address) { g.report(.doubleFreeFasttop, p, self); return }
+                p.address.storeBytes(of: (Int(bitPattern: p.address + 16) >> 12) ^ old, toByteOffset: 16, as: Int.self)
+                fastbinSlot(idx).storeBytes(of: Int(bitPattern: p.address), as: Int.self)
+            } else {
+                guard let pushed = pushFastbinAtomically(idx, p, g) else { return }
+                old = pushed
+            }
+            if haveLock, let oldChunk = UnsafeMutableRawPointer(bitPattern: old).map({ Chunk($0) }),
+               Layout.fastBinIndex(oldChunk.size) != idx {
+                g.report(.invalidFastbinEntry, oldChunk, self)
             }
             t.count(.fastbinFree)
             return
         }
-
         if p.isMmapped {
             t.munmapChunk(p)
             return
         }
-
         let locked = haveLock || !g.multiThreaded
         if !locked { lock.lock() }
         defer { if !locked { lock.unlock() } }
         freeToBins(p, size, t)
     }
 
-    /// Pushes `p` on fastbin `idx` and returns the old head (`.some(nil)` for an empty bin),
-    /// or nil after a double free at the top of the bin.
-    @inline(__always)
-    private func pushFastbin(_ idx: Int, _ p: Chunk, _ g: Globals) -> Chunk?? {
-        var old = fastbin(idx)
-        if !g.multiThreaded {
-            if old == p { g.report(.doubleFreeFasttop, p, self); return nil }
-            p.protectedFd = Layout.protect(p.address + 16, old?.address)
-            setFastbin(idx, p)
-            return .some(old)
-        }
+    /// Pushes `p` on fastbin `idx` with glibc's compare-and-swap loop, as frees run
+    /// without the arena lock. The old head's address (0 for an empty bin), or nil after
+    /// a double free at the top of the bin.
+    @inline(never)
+    private func pushFastbinAtomically(_ idx: Int, _ p: Chunk, _ g: Globals) -> Int? {
         let slot = UnsafeAtomic<Int>(at: fastbinSlot(idx).assumingMemoryBound(to: Int.AtomicRepresentation.self))
+        var old = slot.load(ordering: .relaxed)
         while true {
-            if old == p { g.report(.doubleFreeFasttop, p, self); return nil }
-            p.protectedFd = Layout.protect(p.address + 16, old?.address)
-            let (done, current) = slot.compareExchange(expected: Int(bitPattern: old?.address),
-                                                       desired: Int(bitPattern: p.address), ordering: .releasing)
-            if done { return .some(old) }
-            old = UnsafeMutableRawPointer(bitPattern: current).map { Chunk($0) }
+            if old == Int(bitPattern: p.address) { g.report(.doubleFreeFasttop, p, self); return nil }
+            p.address.storeBytes(of: (Int(bitPattern: p.address + 16) >> 12) ^ old, toByteOffset: 16, as: Int.self)
+            let (done, current) = slot.compareExchange(expected: old, desired: Int(bitPattern: p.address), ordering: .releasing)
+            if done { return old }
+            old = current
         }
     }
 

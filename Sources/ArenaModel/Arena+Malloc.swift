@@ -7,11 +7,12 @@ extension Arena {
     /// size, then the unsorted bin (exact fits taken, the rest sorted into bins), then
     /// the best fit of the large bins, the next non-empty bin by the binmap, and last
     /// the top chunk, grown by `sysmalloc` when it is too small.
+    /// The fastbin path is inlined into the callers; the rest is out of line.
+    @inline(__always)
     func intMalloc(_ bytes: Int, _ t: MallocThread) -> UnsafeMutableRawPointer? {
         let g = t.g
         let nb = Layout.checkedRequestToSize(bytes)
         if nb == 0 { return nil }
-        let arenaBit = self == g.mainArena ? 0 : Layout.nonMainArenaBit
 
         if UInt(bitPattern: nb) <= UInt(bitPattern: g[.globalMaxFast]) {
             let idx = Layout.fastBinIndex(nb)
@@ -41,6 +42,14 @@ extension Arena {
             }
         }
 
+        return intMallocFromBins(bytes, nb, t)
+    }
+
+    /// `_int_malloc` past the fastbins.
+    @inline(never)
+    private func intMallocFromBins(_ bytes: Int, _ nb: Int, _ t: MallocThread) -> UnsafeMutableRawPointer? {
+        let g = t.g
+        let arenaBit = self == g.mainArena ? 0 : Layout.nonMainArenaBit
         var idx: Int
         if Layout.inSmallBinRange(nb) {
             idx = Layout.smallBinIndex(nb)

@@ -21,7 +21,7 @@ struct Heap {
     /// `heap_for_ptr`.
     @inline(__always)
     static func of(_ address: UnsafeMutableRawPointer) -> Heap {
-        Heap(base: UnsafeMutableRawPointer(bitPattern: Int(bitPattern: address) & ~(Layout.heapMaxSize - 1))!)
+        Heap(base: UnsafeMutableRawPointer(bitPattern: Int(bitPattern: address) & ~(Layout.heapMaxSize - 1)).unsafelyUnwrapped)
     }
 
     var arena: Arena {

@@ -85,24 +85,12 @@ public struct MallocThread: @unchecked Sendable {
     public func free(_ mem: UnsafeMutableRawPointer?) {
         guard let mem else { return }
         count(.free)
-        // A sound chunk with room in its tcache bin, inline: the checks `_int_free`
-        // makes before `tcache_put`, in its order; anything else takes the whole path.
         let p = Chunk(mem: mem)
-        let head = p.head
-        let size = head & ~Layout.sizeBits
-        if let tc = tcache, head & Layout.isMmappedBit == 0, !g.aborted,
-           UInt(bitPattern: p.address) <= UInt(bitPattern: 0 &- size), !p.isMisaligned,
-           size >= Layout.minSize, size & Layout.alignMask == 0 {
-            let tcIdx = Layout.tcacheIndex(chunkSize: size)
-            if tcIdx < g[.tcacheBins] && TCacheEntry.key(mem) != g[.tcacheKey] && tc.count(tcIdx) < g[.tcacheCount] {
-                tcachePut(p, tcIdx, tc)
-                return
-            }
-        }
-        freeSlowPath(p)
+        if p.isMmapped || tcache == nil || g.aborted { return freeSlowPath(p) }
+        Arena.of(p, main: g.mainArena).intFree(p, haveLock: false, self)
     }
 
-    /// `__libc_free` in full.
+    /// `__libc_free` for a mapped chunk, a thread without a tcache, or a stopped model.
     @inline(never)
     private func freeSlowPath(_ p: Chunk) {
         if g.aborted { return }
