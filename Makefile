@@ -1,0 +1,44 @@
+# The front door: every target does its own set-up on a fresh Debian 12 machine.
+# SWIFT_FLAGS passes options to every swift build, e.g. `make test SWIFT_FLAGS="-j 1"`.
+
+SWIFT_FLAGS ?=
+BENCH_ARGS ?=
+INSTRUCTION_OPS ?= 1000000
+RELEASE_BIN := .build/release/arenastress
+
+.PHONY: help run test bench instructions build release clean deps
+
+help:
+	@echo "make run           the bench for now (no scenario runner yet); prints where its report landed"
+	@echo "make test          build and run the tests (debug)"
+	@echo "make bench         model vs glibc timings -> Reports/bench/latest.json (BENCH_ARGS=... for options)"
+	@echo "make instructions  callgrind instructions per malloc+free pair, model vs glibc"
+	@echo "make build         debug build"
+	@echo "make release       release build"
+	@echo "make clean         remove build products"
+	@echo "make deps          install the Debian packages the project needs, if missing"
+
+# Until a scenario runner exists, running the project means running its bench.
+run: bench
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+test: deps
+	swift build --build-tests $(SWIFT_FLAGS)
+	swift test --skip-build
+
+release: deps
+	swift build -c release $(SWIFT_FLAGS)
+
+bench: release
+	$(RELEASE_BIN) bench $(BENCH_ARGS)
+
+instructions: release
+	scripts/instructions.sh --ops $(INSTRUCTION_OPS) $(RELEASE_BIN)
+
+clean:
+	swift package clean

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+
+/// `arenastress bench`: the model and glibc on the same op streams, side by side.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the model against glibc's malloc on fixed workloads.",
+        discussion: """
+            Each repetition runs the model, then glibc, on the same op stream; one \
+            warm-up repetition per target comes first. Times are nanoseconds per \
+            malloc+free pair. Workloads: \(Workload.all.map(\.name).joined(separator: ", ")).
+            """)
+
+    @Option(name: .customLong("workload"), help: "Run only this workload (repeatable).")
+    var workloadNames: [String] = []
+
+    @Option(help: "Run only this target; with --single, the target to run.")
+    var target: TargetName?
+
+    @Option(help: "Timed repetitions per target after the warm-up; 5 or more for a figure (default: 7).")
+    var reps: Int?
+
+    @Option(help: "malloc+free pairs per repetition, for every workload (default: each workload's own).")
+    var ops: Int?
+
+    @Option(help: "Where to write the JSON report (default: Reports/bench/latest.json).")
+    var json: String?
+
+    @Flag(help: "No progress lines on standard error.")
+    var quiet = false
+
+    @Option(help: ArgumentHelp(
+        "Run this workload once on --target, untimed, and print only its checksum: what an instruction counter measures.",
+        valueName: "workload"))
+    var single: String?
+
+    mutating func validate() throws {
+        for name in workloadNames + [single].compactMap({ $0 }) where Workload(name: name) == nil {
+            throw ValidationError(
+                "unknown workload '\(name)'; known: \(Workload.all.map(\.name).joined(separator: ", "))")
+        }
+        if let reps, reps < 1 { throw ValidationError("--reps must be at least 1") }
+        if single != nil {
+            guard target != nil else { throw ValidationError("--single needs --target") }
+            guard workloadNames.isEmpty, reps == nil, json == nil, !quiet else {
+                throw ValidationError("--single takes only --target and --ops")
+            }
+            if let ops, ops < 0 { throw ValidationError("--ops must not be negative") }
+        } else if let ops, ops < 1 {
+            throw ValidationError("--ops must be at least 1")
+        }
+    }
+
+    func run() throws {
+        if let single, let target, let workload = Workload(name: single) {
+            print(BenchRunner.runOnce(workload, on: target, ops: ops ?? workload.defaultOps))
+            return
+        }
+
+        let selected = Workload.all.filter { workloadNames.isEmpty || workloadNames.contains($0.name) }
+        var runner = BenchRunner(
+            workloads: selected,
+            targets: target.map { [$0] } ?? TargetName.allCases,
+            reps: reps ?? 7,
+            ops: ops)
+        if !quiet { runner.onWorkloadDone = Self.showProgress }
+        let rows = runner.run()
+
+        let report = BenchReport(
+            created: ISO8601DateFormatter().string(from: Date()),
+            reps: runner.reps,
+            machine: .current(),
+            rows: rows)
+        print(report.table(), terminator: "")
+        let path = json ?? "Reports/bench/latest.json"
+        try report.write(to: path)
+        print("report: \(URL(fileURLWithPath: path).standardizedFileURL.path)")
+    }
+
+    private static func showProgress(_ rows: [BenchReport.Row]) {
+        let medians = rows.map { "\($0.target) " + String(format: "%.2f ns", $0.nsPerOp.median) }
+        let line = "\(rows[0].workload): \(medians.joined(separator: ", "))\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

@@ -1,0 +1,100 @@
+import Glibc
+
+/// Times workloads on targets side by side in one process: the targets interleaved
+/// A B A B, one warm-up repetition each, then `reps` timed ones. The model starts each
+/// repetition from an empty heap; glibc keeps the process's heap.
+struct BenchRunner {
+    var workloads: [Workload]
+    var targets: [TargetName]
+    var reps: Int
+    /// Pairs per repetition for every workload; nil for each workload's default.
+    var ops: Int?
+    /// Given each workload's rows as soon as they are measured.
+    var onWorkloadDone: (([BenchReport.Row]) -> Void)?
+
+    /// One timed run of one workload on one target.
+    private struct Sample {
+        var nanoseconds: UInt64
+        var checksum: UInt64
+        var osRequests: Int?
+    }
+
+    /// Runs every workload on every target; rows come in workload order, then target order.
+    func run() -> [BenchReport.Row] {
+        workloads.flatMap(runWorkload)
+    }
+
+    private func runWorkload(_ workload: Workload) -> [BenchReport.Row] {
+        let input = WorkloadInput(for: workload)
+        let requested = ops ?? workload.defaultOps
+        let pairs = workload.pairs(requested: requested)
+        var samples = [TargetName: [Sample]]()
+        for rep in 0...reps {
+            for target in targets {
+                let sample = Self.measure(target, workload, ops: requested, input: input)
+                if rep > 0 { samples[target, default: []].append(sample) }
+            }
+        }
+
+        let spreads = samples.mapValues { runs in
+            BenchReport.Spread(runs.map { Double($0.nanoseconds) / Double(pairs) })
+        }
+        let rows = targets.map { target in
+            let last = samples[target]!.last!
+            let spread = spreads[target]!
+            return BenchReport.Row(
+                workload: workload.name, target: target.rawValue, threads: workload.threads,
+                ops: pairs, nsPerOp: spread,
+                ratioToGlibc: spreads[.glibc].flatMap { Self.ratio(spread.median, $0.median) },
+                osRequests: last.osRequests,
+                checksum: "0x" + String(last.checksum, radix: 16))
+        }
+        onWorkloadDone?(rows)
+        return rows
+    }
+
+    private static func ratio(_ value: Double, _ base: Double) -> Double? {
+        base > 0 ? (value / base * 10_000).rounded() / 10_000 : nil
+    }
+
+    private static func measure(
+        _ target: TargetName, _ workload: Workload, ops: Int, input: WorkloadInput
+    ) -> Sample {
+        switch target {
+        case .model: measure(ModelTarget.self, workload, ops: ops, input: input)
+        case .glibc: measure(GlibcTarget.self, workload, ops: ops, input: input)
+        }
+    }
+
+    private static func measure<T: BenchTarget>(
+        _: T.Type, _ workload: Workload, ops: Int, input: WorkloadInput
+    ) -> Sample {
+        var target = T()
+        let requestsBefore = target.osRequests
+        let start = monotonicNanoseconds()
+        let checksum = workload.run(&target, ops: ops, input: input)
+        let elapsed = monotonicNanoseconds() - start
+        let requests = target.osRequests.flatMap { after in requestsBefore.map { after - $0 } }
+        return Sample(nanoseconds: elapsed, checksum: checksum, osRequests: requests)
+    }
+
+    /// Runs `workload` once on `target` with no clock, for instruction counting;
+    /// returns the checksum.
+    static func runOnce(_ workload: Workload, on target: TargetName, ops: Int) -> UInt64 {
+        let input = WorkloadInput(for: workload)
+        switch target {
+        case .model:
+            var model = ModelTarget()
+            return workload.run(&model, ops: ops, input: input)
+        case .glibc:
+            var glibc = GlibcTarget()
+            return workload.run(&glibc, ops: ops, input: input)
+        }
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}

@@ -1,0 +1,63 @@
+import ArenaModel
+import ArgumentParser
+import Glibc
+
+/// An allocator a benchmark drives: workloads are generic over it, so each one is
+/// specialised per target and no call goes through an existential.
+protocol BenchTarget {
+    /// A target ready for a repetition; the model's starts from an empty heap.
+    init()
+    mutating func malloc(_ n: Int) -> UnsafeMutableRawPointer?
+    mutating func free(_ p: UnsafeMutableRawPointer?)
+    /// Requests made to the kernel so far, or nil where the target cannot tell.
+    var osRequests: Int? { get }
+}
+
+/// The targets `arenastress bench` knows, by their command-line names.
+enum TargetName: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case model
+    case glibc
+}
+
+/// The ptmalloc2 model: one `ArenaSet` and one attached thread.
+struct ModelTarget: BenchTarget {
+    // The set owns every byte of the model's memory: the thread's pointers are valid
+    // only while it lives, so the target keeps it.
+    private let arenas: ArenaSet
+    private var thread: MallocThread
+
+    init() {
+        arenas = ArenaSet(tunables: Tunables())
+        thread = arenas.attachThread()
+    }
+
+    @inline(__always)
+    mutating func malloc(_ n: Int) -> UnsafeMutableRawPointer? {
+        thread.malloc(n)
+    }
+
+    @inline(__always)
+    mutating func free(_ p: UnsafeMutableRawPointer?) {
+        thread.free(p)
+    }
+
+    var osRequests: Int? { arenas.osCounters.total }
+}
+
+/// The process's own allocator, glibc's malloc: the model's direct peer.
+struct GlibcTarget: BenchTarget {
+    init() {}
+
+    @inline(__always)
+    mutating func malloc(_ n: Int) -> UnsafeMutableRawPointer? {
+        Glibc.malloc(n)
+    }
+
+    @inline(__always)
+    mutating func free(_ p: UnsafeMutableRawPointer?) {
+        Glibc.free(p)
+    }
+
+    // glibc counts nothing we could read without interposing on brk and mmap.
+    var osRequests: Int? { nil }
+}
