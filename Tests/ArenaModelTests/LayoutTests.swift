@@ -7,12 +7,18 @@ import Testing
 /// functions against the values glibc 2.36's macros give on x86_64.
 @Suite struct LayoutTests {
     @Test func requestToSizeMatchesThisMachinesGlibc() {
-        // malloc_usable_size of a non-mmapped chunk is its size minus SIZE_SZ.
+        // malloc_usable_size of a non-mmapped chunk is its size minus SIZE_SZ. Other tests
+        // share this process's heap, so glibc may hand out a binned chunk whole when the
+        // rest would be under MINSIZE: then it is 16 bytes larger, never more.
+        var exact = 0
         for request in 0...4096 {
             let p = Glibc.malloc(request)!
             defer { Glibc.free(p) }
-            #expect(Layout.requestToSize(request) - Layout.sizeSize == cs_glibc_usable_size(p), "request \(request)")
+            let extra = cs_glibc_usable_size(p) - (Layout.requestToSize(request) - Layout.sizeSize)
+            #expect(extra == 0 || extra == Layout.alignment, "request \(request)")
+            if extra == 0 { exact += 1 }
         }
+        #expect(exact > 4097 * 9 / 10)
     }
 
     @Test func constants() {
