@@ -18,10 +18,11 @@ struct Globals {
         // static globals of malloc.c and arena.c
         case globalMaxFast, perturbByte, tcacheKey, multiThreaded, narenas, narenasLimit
         case freeList, reusedArenaNext, alignedHeapArea, cores, mainArena
-        // the program break: reservation start and end, current break
-        case brkReserveStart, brkReserveEnd, brkCurrent
+        // the program break: reservation start and end, current break, end of the
+        // pages made accessible so far
+        case brkReserveStart, brkReserveEnd, brkCurrent, brkAccessibleEnd
         // kernel requests
-        case osMmap, osMunmap, osMprotect, osMremap, osMadvise, osShrink
+        case osMmap, osMunmap, osMprotect, osMremap, osMadvise, osBrk
         case osBytesMapped, osBytesReleased
         // locks (4-byte words in 8-byte slots)
         case listLock, freeListLock, registryLock

@@ -5,10 +5,12 @@ import Glibc
 /// The model's only way to the kernel: every mmap, munmap, mprotect, mremap and
 /// madvise it makes, each counted, and the simulated program break (`MORECORE`).
 ///
-/// The main arena's heap grows like sbrk inside one reservation mapped PROT_NONE at
-/// the first request: growing makes pages accessible with mprotect, shrinking maps
-/// PROT_NONE over them again (which also gives the pages back). A request is one
-/// system call, so a run can say how often the allocator went to the kernel.
+/// The main arena's heap grows like the program break inside one reservation mapped
+/// PROT_NONE at the first request; it stands in for the process's break area, which
+/// glibc does not map either, so it is not counted. Each move of the break counts as
+/// one request, as brk(2) is one system call: growing past the pages already made
+/// accessible does it with mprotect, shrinking gives the pages back with
+/// MADV_DONTNEED, and regrowing over them needs nothing more.
 enum OSMemory {
     /// The address space reserved for the main arena's break: 64 GiB, never committed,
     /// or less where the address space is limited (under valgrind, say).
@@ -50,43 +52,39 @@ enum OSMemory {
         }
     }
 
-    /// Replaces pages with an inaccessible, uncommitted mapping: they go back to the kernel.
-    static func decommit(_ g: Globals, _ address: UnsafeMutableRawPointer, _ length: Int) -> Bool {
-        g.atomic(.osShrink).wrappingIncrement(ordering: .relaxed)
-        let p = mmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0)
-        guard p != MAP_FAILED else { return false }
-        g.atomic(.osBytesReleased).wrappingIncrement(by: length, ordering: .relaxed)
-        return true
-    }
-
     /// `MORECORE (increment)`, glibc's sbrk: the old break, or nil where it cannot move.
     static func moreCore(_ g: Globals, _ increment: Int) -> UnsafeMutableRawPointer? {
         if g[.brkReserveStart] == 0 {
             guard increment > 0 else { return nil }
             var length = breakReservation
-            var start = map(g, length, protection: PROT_NONE, flags: MAP_NORESERVE)
-            while start == nil && length > smallestBreakReservation {
+            var start = mmap(nil, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+            while start == MAP_FAILED && length > smallestBreakReservation {
                 length /= 2
-                start = map(g, length, protection: PROT_NONE, flags: MAP_NORESERVE)
+                start = mmap(nil, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
             }
-            guard let start else { return nil }
+            guard let start, start != MAP_FAILED else { return nil }
             g[.brkReserveStart] = Int(bitPattern: start)
             g[.brkReserveEnd] = Int(bitPattern: start) + length
             g[.brkCurrent] = Int(bitPattern: start)
+            g[.brkAccessibleEnd] = Int(bitPattern: start)
         }
         let old = g[.brkCurrent]
         guard increment != 0 else { return UnsafeMutableRawPointer(bitPattern: old) }
         let new = old + increment
         guard new >= g[.brkReserveStart], new <= g[.brkReserveEnd] else { return nil }
-        let oldPages = Layout.alignUp(old, Layout.pageSize), newPages = Layout.alignUp(new, Layout.pageSize)
-        if newPages > oldPages {
-            guard protect(g, UnsafeMutableRawPointer(bitPattern: oldPages)!, newPages - oldPages, PROT_READ | PROT_WRITE)
-            else { return nil }
-        } else if newPages < oldPages {
-            guard decommit(g, UnsafeMutableRawPointer(bitPattern: newPages)!, oldPages - newPages) else { return nil }
-        } else {
-            // The break moved within a page: brk(2) is still one system call.
-            g.atomic(.osMprotect).wrappingIncrement(ordering: .relaxed)
+        g.atomic(.osBrk).wrappingIncrement(ordering: .relaxed)
+        let accessible = g[.brkAccessibleEnd], newPages = Layout.alignUp(new, Layout.pageSize)
+        if newPages > accessible {
+            let grown = UnsafeMutableRawPointer(bitPattern: accessible)!
+            guard mprotect(grown, newPages - accessible, PROT_READ | PROT_WRITE) == 0 else { return nil }
+            g[.brkAccessibleEnd] = newPages
+            g.atomic(.osBytesMapped).wrappingIncrement(by: newPages - accessible, ordering: .relaxed)
+        } else if increment < 0 {
+            let oldPages = Layout.alignUp(old, Layout.pageSize)
+            if oldPages > newPages {
+                madvise(UnsafeMutableRawPointer(bitPattern: newPages)!, oldPages - newPages, MADV_DONTNEED)
+                g.atomic(.osBytesReleased).wrappingIncrement(by: oldPages - newPages, ordering: .relaxed)
+            }
         }
         g[.brkCurrent] = new
         return UnsafeMutableRawPointer(bitPattern: old)
@@ -99,23 +97,23 @@ public struct OSCounters: Sendable, Equatable, Codable {
     public var mmap = 0
     /// munmap calls.
     public var munmap = 0
-    /// mprotect calls: a heap or the break growing.
+    /// mprotect calls: a non-main heap growing.
     public var mprotect = 0
     /// mremap calls: realloc of mmapped chunks.
     public var mremap = 0
     /// madvise(MADV_DONTNEED) calls: malloc_trim and non-main heap shrinking.
     public var madvise = 0
-    /// The break shrinking (a PROT_NONE mapping over the released pages).
-    public var shrink = 0
-    /// Bytes mapped, and bytes given back by munmap, madvise or shrinking.
+    /// Moves of the main arena's break (brk calls in glibc), up or down.
+    public var brk = 0
+    /// Bytes mapped or added to the break, and bytes given back.
     public var bytesMapped = 0, bytesReleased = 0
 
     /// Every request to the kernel.
-    public var total: Int { mmap + munmap + mprotect + mremap + madvise + shrink }
+    public var total: Int { mmap + munmap + mprotect + mremap + madvise + brk }
 
     init(_ g: Globals) {
         mmap = g[.osMmap]; munmap = g[.osMunmap]; mprotect = g[.osMprotect]; mremap = g[.osMremap]
-        madvise = g[.osMadvise]; shrink = g[.osShrink]
+        madvise = g[.osMadvise]; brk = g[.osBrk]
         bytesMapped = g[.osBytesMapped]; bytesReleased = g[.osBytesReleased]
     }
 }
