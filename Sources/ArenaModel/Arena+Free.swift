@@ -40,66 +40,94 @@ extension Arena {
         freeToArena(p, size, haveLock: haveLock, t)
     }
 
-    /// `_int_free` past the tcache: a fastbin, or the bins, or munmap.
+    /// `_int_free` past the tcache: a fastbin, or the bins, or munmap. A sound chunk
+    /// freed by the only thread, without perturbing, takes the short way to its fastbin.
     @inline(never)
     private func freeToArena(_ p: Chunk, _ size: Int, haveLock: Bool, _ t: MallocThread) {
         let g = t.g
-        if UInt(bitPattern: size) <= UInt(bitPattern: g[.globalMaxFast]) {
-            let next = p.at(size)
-            if next.head <= Layout.chunkHeaderSize || next.size >= systemMem {
-                // Without the lock, system_mem may be changing: check again under it.
-                var fail = true
-                if !haveLock && g.multiThreaded {
-                    lock.lock()
-                    fail = next.head <= Layout.chunkHeaderSize || next.size >= systemMem
-                    lock.unlock()
-                }
-                if fail { g.report(.freeInvalidNextSizeFast, p, self); return }
-            }
-            t.freePerturb(p.mem, size - Layout.chunkHeaderSize)
-            haveFastChunks = true
-            let idx = Layout.fastBinIndex(size)
-            let old: Int
-            if !g.multiThreaded {
-                old = fastbinSlot(idx).load(as: Int.self)
-                if old == Int(bitPattern: p.address) { g.report(.doubleFreeFasttop, p, self); return }
-                p.address.storeBytes(of: (Int(bitPattern: p.address + 16) >> 12) ^ old, toByteOffset: 16, as: Int.self)
-                fastbinSlot(idx).storeBytes(of: Int(bitPattern: p.address), as: Int.self)
-            } else {
-                guard let pushed = pushFastbinAtomically(idx, p, g) else { return }
-                old = pushed
-            }
-            if haveLock, let oldChunk = UnsafeMutableRawPointer(bitPattern: old).map({ Chunk($0) }),
-               Layout.fastBinIndex(oldChunk.size) != idx {
-                g.report(.invalidFastbinEntry, oldChunk, self)
-            }
-            t.count(.fastbinFree)
-            return
+        guard UInt(bitPattern: size) <= UInt(bitPattern: g[.globalMaxFast]) else {
+            return freeToBinsOrUnmap(p, size, haveLock: haveLock, t)
         }
+        let next = p.at(size)
+        if next.head <= Layout.chunkHeaderSize || next.size >= systemMem || g[.perturbByte] != 0 || g.multiThreaded {
+            return freeToFastbin(p, size, haveLock: haveLock, t)
+        }
+        pushFastbin(p, size, haveLock: haveLock, t)
+    }
+
+    /// The fastbin half of `_int_free` in full.
+    @inline(never)
+    private func freeToFastbin(_ p: Chunk, _ size: Int, haveLock: Bool, _ t: MallocThread) {
+        let g = t.g
+        let next = p.at(size)
+        if next.head <= Layout.chunkHeaderSize || next.size >= systemMem {
+            // Without the lock, system_mem may be changing: check again under it.
+            var fail = true
+            if !haveLock && g.multiThreaded {
+                lock.lock()
+                fail = next.head <= Layout.chunkHeaderSize || next.size >= systemMem
+                lock.unlock()
+            }
+            if fail { g.report(.freeInvalidNextSizeFast, p, self); return }
+        }
+        t.freePerturb(p.mem, size - Layout.chunkHeaderSize)
+        if g.multiThreaded { return pushFastbinAtomically(p, size, haveLock: haveLock, t) }
+        pushFastbin(p, size, haveLock: haveLock, t)
+    }
+
+    /// Pushes `p` on its fastbin with plain stores: one thread runs.
+    @inline(__always)
+    private func pushFastbin(_ p: Chunk, _ size: Int, haveLock: Bool, _ t: MallocThread) {
+        let g = t.g
+        haveFastChunks = true
+        let idx = Layout.fastBinIndex(size)
+        let old = fastbinSlot(idx).load(as: Int.self)
+        if old == Int(bitPattern: p.address) { return g.report(.doubleFreeFasttop, p, self) }
+        p.address.storeBytes(of: (Int(bitPattern: p.address + 16) >> 12) ^ old, toByteOffset: 16, as: Int.self)
+        fastbinSlot(idx).storeBytes(of: Int(bitPattern: p.address), as: Int.self)
+        t.count(.fastbinFree)
+        if haveLock { checkFastbinEntry(old, idx, g) }
+    }
+
+    /// With the lock held, the chunk below the new one may be examined: it must be of
+    /// the bin's size.
+    @inline(__always)
+    private func checkFastbinEntry(_ old: Int, _ idx: Int, _ g: Globals) {
+        if let oldChunk = UnsafeMutableRawPointer(bitPattern: old).map({ Chunk($0) }), Layout.fastBinIndex(oldChunk.size) != idx {
+            g.report(.invalidFastbinEntry, oldChunk, self)
+        }
+    }
+
+    @inline(never)
+    private func freeToBinsOrUnmap(_ p: Chunk, _ size: Int, haveLock: Bool, _ t: MallocThread) {
         if p.isMmapped {
             t.munmapChunk(p)
             return
         }
-        let locked = haveLock || !g.multiThreaded
+        let locked = haveLock || !t.g.multiThreaded
         if !locked { lock.lock() }
         defer { if !locked { lock.unlock() } }
         freeToBins(p, size, t)
     }
 
-    /// Pushes `p` on fastbin `idx` with glibc's compare-and-swap loop, as frees run
-    /// without the arena lock. The old head's address (0 for an empty bin), or nil after
-    /// a double free at the top of the bin.
+    /// Pushes `p` on its fastbin with glibc's compare-and-swap loop, as frees run
+    /// without the arena lock.
     @inline(never)
-    private func pushFastbinAtomically(_ idx: Int, _ p: Chunk, _ g: Globals) -> Int? {
+    private func pushFastbinAtomically(_ p: Chunk, _ size: Int, haveLock: Bool, _ t: MallocThread) {
+        let g = t.g
+        haveFastChunks = true
+        let idx = Layout.fastBinIndex(size)
         let slot = UnsafeAtomic<Int>(at: fastbinSlot(idx).assumingMemoryBound(to: Int.AtomicRepresentation.self))
         var old = slot.load(ordering: .relaxed)
         while true {
-            if old == Int(bitPattern: p.address) { g.report(.doubleFreeFasttop, p, self); return nil }
+            if old == Int(bitPattern: p.address) { return g.report(.doubleFreeFasttop, p, self) }
             p.address.storeBytes(of: (Int(bitPattern: p.address + 16) >> 12) ^ old, toByteOffset: 16, as: Int.self)
             let (done, current) = slot.compareExchange(expected: old, desired: Int(bitPattern: p.address), ordering: .releasing)
-            if done { return old }
+            if done { break }
             old = current
         }
+        t.count(.fastbinFree)
+        if haveLock { checkFastbinEntry(old, idx, g) }
     }
 
     /// The locked half of `_int_free`: coalesce with free neighbours, then the unsorted

@@ -25,15 +25,8 @@ extension Arena {
                     }
                     t.count(.fastbinHit)
                     let tcIdx = Layout.tcacheIndex(chunkSize: nb)
-                    if let tc = t.tcache, tcIdx < g[.tcacheBins] {
-                        while tc.count(tcIdx) < g[.tcacheCount], let next = fastbin(idx) {
-                            if next.isMisaligned { g.report(.mallocUnalignedFastbin3, next, self); return nil }
-                            guard let stashed = popFastbin(idx, next, g, .mallocUnalignedFastbin) else {
-                                if g.aborted { return nil }
-                                break
-                            }
-                            t.tcachePut(stashed, tcIdx, tc)
-                        }
+                    if let tc = t.tcache, tcIdx < g[.tcacheBins], tc.count(tcIdx) < g[.tcacheCount] {
+                        guard stashFastbin(idx, into: tc, tcIdx, g) else { return nil }
                     }
                     return t.allocPerturb(victim.mem, bytes)
                 } else if g.aborted {
@@ -313,6 +306,42 @@ extension Arena {
             remainder.setFoot(remainderSize)
         }
         return t.allocPerturb(victim.mem, bytes)
+    }
+
+    /// Moves chunks of the same size from fastbin `idx` to the tcache until it is full
+    /// (the stashing loop of `_int_malloc`). With one thread the bin's head, the tcache
+    /// bin's head and its count stay in registers through the loop. False on corruption.
+    @inline(__always)
+    private func stashFastbin(_ idx: Int, into tc: TCache, _ tcIdx: Int, _ g: Globals) -> Bool {
+        let limit = g[.tcacheCount]
+        if g.multiThreaded {
+            while tc.count(tcIdx) < limit, let next = fastbin(idx) {
+                if next.isMisaligned { g.report(.mallocUnalignedFastbin3, next, self); return false }
+                guard let stashed = popFastbin(idx, next, g, .mallocUnalignedFastbin) else { return !g.aborted }
+                MallocThread.tcachePut(stashed, tcIdx, tc, key: g[.tcacheKey])
+            }
+            return true
+        }
+        let key = g[.tcacheKey]
+        var count = tc.count(tcIdx)
+        var head = fastbinSlot(idx).load(as: Int.self)
+        var entry = tc.entryAddress(tcIdx)
+        var corrupted: Chunk? = nil
+        while count < limit && head != 0 {
+            let chunk = Chunk(UnsafeMutableRawPointer(bitPattern: head).unsafelyUnwrapped)
+            if chunk.isMisaligned { corrupted = chunk; break }
+            let e = chunk.mem
+            head = (Int(bitPattern: e) >> 12) ^ e.load(as: Int.self)
+            e.storeBytes(of: key, toByteOffset: 8, as: Int.self)
+            e.storeBytes(of: (Int(bitPattern: e) >> 12) ^ entry, as: Int.self)
+            entry = Int(bitPattern: e)
+            count &+= 1
+        }
+        fastbinSlot(idx).storeBytes(of: head, as: Int.self)
+        tc.setEntryAddress(tcIdx, entry)
+        tc.setCount(tcIdx, count)
+        if let corrupted { g.report(.mallocUnalignedFastbin3, corrupted, self); return false }
+        return true
     }
 
     /// Takes the first chunk off fastbin `idx`, whose head was `first`: a plain store when

@@ -11,13 +11,14 @@ struct Globals {
 
     /// The byte offset of each word.
     enum Field: Int {
+        // What every malloc and free reads, in the first cache line.
+        case aborted = 0, multiThreaded, tcacheBins, tcacheCount, tcacheKey, globalMaxFast, mainArena, perturbByte
         // mp_
-        case trimThreshold = 0, topPad, mmapThreshold, arenaTest, arenaMax, nMmaps, nMmapsMax
+        case trimThreshold, topPad, mmapThreshold, arenaTest, arenaMax, nMmaps, nMmapsMax
         case maxNMmaps, noDynThreshold, mmappedMem, maxMmappedMem, sbrkBase
-        case tcacheBins, tcacheMaxBytes, tcacheCount, tcacheUnsortedLimit
+        case tcacheMaxBytes, tcacheUnsortedLimit
         // static globals of malloc.c and arena.c
-        case globalMaxFast, perturbByte, tcacheKey, multiThreaded, narenas, narenasLimit
-        case freeList, reusedArenaNext, alignedHeapArea, cores, mainArena
+        case narenas, narenasLimit, freeList, reusedArenaNext, alignedHeapArea, cores
         // the program break: reservation start and end, current break, end of the
         // pages made accessible so far
         case brkReserveStart, brkReserveEnd, brkCurrent, brkAccessibleEnd
@@ -29,7 +30,7 @@ struct Globals {
         // the registry of mmapped chunks: its table, capacity and count
         case registryTable, registryCapacity, registryCount
         // the violation log
-        case aborted, violationCount
+        case violationCount
         case violationLog // `violationLogCapacity` records of three words follow
 
         var offset: Int { rawValue * 8 }

@@ -52,8 +52,13 @@ extension MallocThread {
     /// `tcache_put`.
     @inline(__always)
     func tcachePut(_ chunk: Chunk, _ index: Int, _ tc: TCache) {
+        MallocThread.tcachePut(chunk, index, tc, key: g[.tcacheKey])
+    }
+
+    @inline(__always)
+    static func tcachePut(_ chunk: Chunk, _ index: Int, _ tc: TCache, key: Int) {
         let e = chunk.mem
-        e.storeBytes(of: g[.tcacheKey], toByteOffset: 8, as: Int.self)
+        e.storeBytes(of: key, toByteOffset: 8, as: Int.self)
         e.storeBytes(of: (Int(bitPattern: e) >> 12) ^ tc.entryAddress(index), as: Int.self)
         tc.setEntryAddress(index, Int(bitPattern: e))
         tc.setCount(index, tc.count(index) &+ 1)
