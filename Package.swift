@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "arenastress", targets: ["arenastress"]),
         .library(name: "ArenaModel", targets: ["ArenaModel"]),
+        .library(name: "HeapCheck", targets: ["HeapCheck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -19,10 +20,16 @@ let package = Package(
             dependencies: ["CSupport", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
+        .target(name: "HeapCheck", dependencies: ["ArenaModel"]),
+        .target(name: "Fidelity", dependencies: ["ArenaModel"]),
+        // Replays a trace on this machine's glibc in a process of its own.
+        .executableTarget(name: "glibc-replay"),
         .executableTarget(
             name: "arenastress",
             dependencies: [
                 "ArenaModel",
+                "HeapCheck",
+                "Fidelity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,5 +41,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel"]),
+        .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel"]),
     ]
 )

@@ -1,0 +1,1 @@
+// The Fidelity module: see issue 9.

@@ -1,0 +1,1 @@
+// The HeapCheck module: see issue 3.
