@@ -213,6 +213,9 @@ public struct MallocThread: @unchecked Sendable {
         return withArena(bytes + alignment + Layout.minSize) { av, t in av.intMemalign(alignment, bytes, t) }
     }
 
+    /// `aligned_alloc`: glibc's is `memalign` under another name.
+    public func alignedAlloc(_ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? { memalign(alignment, bytes) }
+
     /// `posix_memalign`: 0 and the block, or EINVAL for an alignment that is not a
     /// power-of-two multiple of the pointer size, or ENOMEM.
     public func posixMemalign(_ alignment: Int, _ bytes: Int) -> (status: Int32, pointer: UnsafeMutableRawPointer?) {

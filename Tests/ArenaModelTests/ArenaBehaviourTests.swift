@@ -73,6 +73,7 @@ import Testing
             #expect(Int(bitPattern: p) % alignment == 0)
             t.free(p)
         }
+        #expect(Int(bitPattern: t.alignedAlloc(256, 10)!) % 256 == 0)
         #expect(t.posixMemalign(24, 10).status == 22)
         #expect(t.posixMemalign(64, 10).status == 0)
         #expect(set.checkInvariants().isEmpty)
