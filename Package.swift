@@ -12,14 +12,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .target(name: "CSupport"),
         .target(
+            name: "Contention",
+            dependencies: [
+                "CSupport",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .target(
             name: "ArenaModel",
-            dependencies: ["CSupport", .product(name: "Atomics", package: "swift-atomics")],
+            dependencies: ["CSupport", "Contention", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
+        .target(name: "Scheduler", dependencies: ["CSupport"]),
         .target(name: "HeapCheck", dependencies: ["ArenaModel"]),
         .target(name: "Fidelity", dependencies: ["ArenaModel"]),
         // Replays a trace on this machine's glibc in a process of its own.
@@ -28,6 +38,8 @@ let package = Package(
             name: "arenastress",
             dependencies: [
                 "ArenaModel",
+                "Contention",
+                "Scheduler",
                 "HeapCheck",
                 "Fidelity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,6 +54,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel"]),
+        .testTarget(name: "ThreadingTests", dependencies: ["Scheduler", "Contention", "ArenaModel", "CSupport"]),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel"]),
     ]
 )

@@ -64,9 +64,9 @@ extension Arena {
             // Without the lock, system_mem may be changing: check again under it.
             var fail = true
             if !haveLock && g.multiThreaded {
-                lock.lock()
+                lock(t)
                 fail = next.head <= Layout.chunkHeaderSize || next.size >= systemMem
-                lock.unlock()
+                unlock(t)
             }
             if fail { g.report(.freeInvalidNextSizeFast, p, self); return }
         }
@@ -105,8 +105,8 @@ extension Arena {
             return
         }
         let locked = haveLock || !t.g.multiThreaded
-        if !locked { lock.lock() }
-        defer { if !locked { lock.unlock() } }
+        if !locked { lock(t) }
+        defer { if !locked { unlock(t) } }
         freeToBins(p, size, t)
     }
 

@@ -1,7 +1,9 @@
+import Contention
+
 /// An arena: glibc's `struct malloc_state`, laid out byte for byte as on x86_64.
 ///
 /// ```
-///   0x000  mutex (4)  flags (4)  have_fastchunks (4)  pad (4)
+///   0x000  mutex (4)  flags (4)  have_fastchunks (4)  pad (4: the model's lock index)
 ///   0x010  fastbinsY[10]              singly linked, safe-linked, LIFO
 ///   0x060  top                        the chunk bordering the heap's end
 ///   0x068  last_remainder             the rest of the last small-request split
@@ -25,7 +27,24 @@ public struct Arena: Equatable {
     static let byteCount = 0x898
     static let nonContiguousBit: Int32 = 2
 
-    var lock: ArenaLock { @inline(__always) get { ArenaLock(word: base) } }
+    /// The arena's lock index, kept in the padding after have_fastchunks: 0 for the
+    /// main arena, then in order of creation.
+    var index: Int {
+        @inline(__always) get { Int(base.load(fromByteOffset: 12, as: UInt32.self)) }
+        nonmutating set { base.storeBytes(of: UInt32(newValue), toByteOffset: 12, as: UInt32.self) }
+    }
+
+    /// The arena's mutex, instrumented: its word is malloc_state's `mutex`.
+    @inline(__always)
+    func mutex(_ g: Globals) -> InstrumentedLock { InstrumentedLock(word: base, site: g.lockSite(index), index: index) }
+
+    /// `__libc_lock_lock (av->mutex)` by thread `t`; true if the lock was free.
+    @inline(__always) @discardableResult
+    func lock(_ t: MallocThread) -> Bool { mutex(t.g).lock(t.recorder) }
+    @inline(__always)
+    func tryLock(_ t: MallocThread) -> Bool { mutex(t.g).tryLock(t.recorder) }
+    @inline(__always)
+    func unlock(_ t: MallocThread) { mutex(t.g).unlock(t.recorder) }
 
     var flags: Int32 {
         @inline(__always) get { base.load(fromByteOffset: 4, as: Int32.self) }

@@ -1,4 +1,5 @@
 import Atomics
+import Contention
 
 /// glibc's `arena_get` family (arena.c): which arena a thread's request goes to.
 ///
@@ -10,7 +11,7 @@ extension MallocThread {
     /// `arena_get`: the thread's arena, locked.
     func arenaGet(_ bytes: Int) -> Arena {
         if let a = arena {
-            a.lock.lock()
+            count(a.lock(self) ? .arenaDirect : .arenaWait)
             return a
         }
         return arenaGet2(bytes, avoiding: nil)
@@ -18,19 +19,32 @@ extension MallocThread {
 
     /// `arena_get_retry`: after an allocation failed in `av`, another arena, locked.
     func arenaGetRetry(_ av: Arena, _ bytes: Int) -> Arena {
-        av.lock.unlock()
+        av.unlock(self)
         if av != g.mainArena {
-            g.mainArena.lock.lock()
+            g.mainArena.lock(self)
             return g.mainArena
         }
         return arenaGet2(bytes, avoiding: av)
     }
 
     @inline(__always)
-    func unlock(_ av: Arena) { av.lock.unlock() }
+    func unlock(_ av: Arena) { av.unlock(self) }
 
-    /// `arena_get2`.
+    /// `arena_get2`, under the set's arena policy.
     func arenaGet2(_ bytes: Int, avoiding avoid: Arena?) -> Arena {
+        switch ArenaPolicy(rawValue: g[.arenaPolicy]) {
+        case .shared:
+            g.mainArena.lock(self)
+            return g.mainArena
+        case .perThread:
+            if let a = freeListArena() { return a }
+            g.atomic(.narenas).wrappingIncrement(ordering: .relaxed)
+            if let a = newArena(bytes) { return a }
+            g.atomic(.narenas).wrappingDecrement(ordering: .relaxed)
+            return reusedArena(avoiding: avoid)
+        default:
+            break
+        }
         if let a = freeListArena() { return a }
         if g[.narenasLimit] == 0 {
             if g[.arenaMax] != 0 {
@@ -54,8 +68,8 @@ extension MallocThread {
 
     /// `get_free_list`: an arena whose threads have all exited, locked, or nil.
     private func freeListArena() -> Arena? {
-        let freeListLock = ArenaLock(word: g.pointer(.freeListLock))
         guard g[.freeList] != 0 else { return nil }
+        let freeListLock = g.plainLock(.freeListLock)
         let replaced = arena
         freeListLock.lock()
         let result = UnsafeMutableRawPointer(bitPattern: g[.freeList]).map { Arena($0) }
@@ -67,7 +81,8 @@ extension MallocThread {
         freeListLock.unlock()
         guard let result else { return nil }
         arena = result
-        result.lock.lock()
+        count(.arenaFromFreeList)
+        result.lock(self)
         return result
     }
 
@@ -80,6 +95,7 @@ extension MallocThread {
         let a = Arena(h.base + Heap.headerSize)
         h.arena = a
         a.initState(isMain: false)
+        a.index = g.atomic(.arenasCreated).loadThenWrappingIncrement(ordering: .relaxed) + 1
         a.attachedThreads = 1
         a.systemMem = h.size
         a.maxSystemMem = h.size
@@ -90,16 +106,17 @@ extension MallocThread {
         a.top.head = (h.end - ptr) | Layout.prevInUseBit
         let replaced = arena
         arena = a
-        let listLock = ArenaLock(word: g.pointer(.listLock))
+        let listLock = g.plainLock(.listLock)
         listLock.lock()
         a.next = g.mainArena.next
         g.mainArena.next = a
         listLock.unlock()
-        let freeListLock = ArenaLock(word: g.pointer(.freeListLock))
+        let freeListLock = g.plainLock(.freeListLock)
         freeListLock.lock()
         detach(replaced)
         freeListLock.unlock()
-        a.lock.lock()
+        count(.arenaCreated)
+        a.lock(self)
         return a
     }
 
@@ -111,15 +128,18 @@ extension MallocThread {
         var result = start
         var locked = false
         repeat {
-            if result.lock.tryLock() { locked = true; break }
+            if result.tryLock(self) { locked = true; break }
             result = result.next
         } while result != start
-        if !locked {
+        if locked {
+            count(.arenaLoop)
+        } else {
             if result == avoid { result = result.next }
-            result.lock.lock()
+            result.lock(self)
+            count(.arenaWait)
         }
         let replaced = arena
-        let freeListLock = ArenaLock(word: g.pointer(.freeListLock))
+        let freeListLock = g.plainLock(.freeListLock)
         freeListLock.lock()
         detach(replaced)
         removeFromFreeList(result)
@@ -129,7 +149,6 @@ extension MallocThread {
         g[.reusedArenaNext] = Int(bitPattern: result.next.base)
         return result
     }
-
     /// `detach_arena`, under the free-list lock.
     private func detach(_ replaced: Arena?) {
         if let replaced { replaced.attachedThreads -= 1 }
@@ -155,7 +174,7 @@ extension MallocThread {
         tcacheShutdown()
         guard let a = arena else { return }
         arena = nil
-        let freeListLock = ArenaLock(word: g.pointer(.freeListLock))
+        let freeListLock = g.plainLock(.freeListLock)
         freeListLock.lock()
         a.attachedThreads -= 1
         if a.attachedThreads == 0 {

@@ -23,7 +23,7 @@ extension ArenaSet {
     /// tcache_perthread_struct, the user data of a 0x290 chunk).
     public var threadCaches: [UInt] {
         threads.withLock { blocks in
-            blocks.compactMap { block in
+            blocks.keys.compactMap { block in
                 MallocThread(g: g, state: UnsafeMutableRawPointer(bitPattern: block)!).tcache.map { UInt(bitPattern: $0.base) }
             }
         }

@@ -8,7 +8,7 @@ extension ArenaSet {
         var problems: [String] = []
         var cached = Set<UInt>()
         threads.withLock { blocks in
-            for block in blocks {
+            for block in blocks.keys {
                 let t = MallocThread(g: g, state: UnsafeMutableRawPointer(bitPattern: block)!)
                 guard let tc = t.tcache else { continue }
                 for i in 0..<Layout.tcacheBinCount {

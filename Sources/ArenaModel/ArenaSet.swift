@@ -1,5 +1,16 @@
+import Contention
 import Glibc
 import Synchronization
+
+/// How threads are spread over arenas.
+public enum ArenaPolicy: Int, Sendable, Codable, CaseIterable {
+    /// glibc's `arena_get` rules: new arenas up to the limit, then reuse.
+    case glibc
+    /// An arena of its own for every thread, whatever the limit.
+    case perThread
+    /// Every thread on the main arena.
+    case shared
+}
 
 /// A whole modelled malloc: glibc 2.36's allocator state for one simulated process,
 /// on memory the model maps itself (never on this process's own malloc heap).
@@ -10,22 +21,34 @@ import Synchronization
 public final class ArenaSet: @unchecked Sendable {
     /// The tunables this set was made with.
     public let tunables: Tunables
+    /// How threads are spread over arenas.
+    public let policy: ArenaPolicy
     let g: Globals
-    /// The model's static data: glibc's globals, then the main arena's malloc_state.
+    /// The model's static data: glibc's globals, the main arena's malloc_state, then the
+    /// sites of the arena locks.
     private let staticData: UnsafeMutableRawPointer
-    private static let staticDataSize = Layout.alignUp(Globals.byteCount + Arena.byteCount + 64, Layout.pageSize)
-    let threads = Mutex<[UInt]>([])  // the attached threads' blocks
+    private static let lockSitesOffset = Layout.alignUp(Globals.byteCount + Arena.byteCount + 64, 64)
+    private static let staticDataSize = Layout.alignUp(lockSitesOffset + LockRecorder.capacity * InstrumentedLock.siteByteCount, Layout.pageSize)
+    /// The attached threads: their blocks' addresses, with their lock recordings.
+    let threads = Mutex<[UInt: LockRecording]>([:])
+    /// The lock uses of threads that have been detached.
+    let retiredLockUses = Mutex<[[Int: LockUse]]>([])
     private let attachedEver = Atomic<Int>(0)
+    /// The lock recording of calls made on the set itself (trim, mallinfo2).
+    private let setRecording = LockRecording(id: Int.max)
 
     /// A fresh allocator, as in a process that has not called malloc yet.
-    public init(tunables: Tunables = Tunables()) {
+    public init(tunables: Tunables = Tunables(), policy: ArenaPolicy = .glibc) {
         self.tunables = tunables
+        self.policy = policy
         let raw = mmap(nil, ArenaSet.staticDataSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let raw, raw != MAP_FAILED else { fatalError("arenastress: cannot map the model's static data") }
         staticData = raw
         g = Globals(base: raw)
         let main = Arena(raw + Layout.alignUp(Globals.byteCount, 64))
         g[.mainArena] = Int(bitPattern: main.base)
+        g[.lockSites] = Int(bitPattern: raw + ArenaSet.lockSitesOffset)
+        g[.arenaPolicy] = policy.rawValue
         main.initState(isMain: true)
         main.next = main
         main.attachedThreads = 1
@@ -87,7 +110,7 @@ public final class ArenaSet: @unchecked Sendable {
             munmap(start, g[.brkReserveEnd] - g[.brkReserveStart])
         }
         threads.withLock { blocks in
-            for block in blocks { UnsafeMutableRawPointer(bitPattern: block)?.deallocate() }
+            for block in blocks.keys { UnsafeMutableRawPointer(bitPattern: block)?.deallocate() }
         }
         munmap(staticData, ArenaSet.staticDataSize)
     }
@@ -98,13 +121,19 @@ public final class ArenaSet: @unchecked Sendable {
     public func attachThread() -> MallocThread {
         let block = UnsafeMutableRawPointer.allocate(byteCount: MallocThread.byteCount, alignment: 64)
         block.initializeMemory(as: UInt8.self, repeating: 0, count: MallocThread.byteCount)
+        let number = attachedEver.add(1, ordering: .relaxed).newValue
+        let recording = LockRecording(id: number)
+        block.storeBytes(of: recording.recorder.base, toByteOffset: 24, as: UnsafeMutableRawPointer.self)
         let t = MallocThread(g: g, state: block)
-        if attachedEver.add(1, ordering: .relaxed).newValue == 1 {
+        if number > 1 { g[.multiThreaded] = 1 }
+        if number == 1 || policy == .shared {
+            let freeListLock = g.plainLock(.freeListLock)
+            freeListLock.lock()
+            if number > 1 { g.mainArena.attachedThreads += 1 }
+            freeListLock.unlock()
             t.arena = g.mainArena
-        } else {
-            g[.multiThreaded] = 1
         }
-        threads.withLock { $0.append(UInt(bitPattern: block)) }
+        threads.withLock { $0[UInt(bitPattern: block)] = recording }
         return t
     }
 
@@ -112,9 +141,8 @@ public final class ArenaSet: @unchecked Sendable {
     /// free list if no other thread uses it. `thread` must not be used afterwards.
     public func detach(_ thread: MallocThread) {
         if !g.aborted { thread.threadFreeres() }
-        threads.withLock { blocks in
-            if let i = blocks.firstIndex(of: UInt(bitPattern: thread.state)) { blocks.remove(at: i) }
-        }
+        let recording = threads.withLock { $0.removeValue(forKey: UInt(bitPattern: thread.state)) }
+        if let recording { retiredLockUses.withLock { $0.append(recording.uses()) } }
         thread.state.deallocate()
     }
 
@@ -128,7 +156,8 @@ public final class ArenaSet: @unchecked Sendable {
     /// `mallinfo2`, over every arena.
     public var mallinfo2: MallInfo2 {
         var m = MallInfo2()
-        forEachArena { a in a.lock.lock(); a.addInfo(to: &m, g); a.lock.unlock() }
+        let r = setRecording.recorder
+        forEachArena { a in a.mutex(g).lock(r); a.addInfo(to: &m, g); a.mutex(g).unlock(r) }
         return m
     }
 
@@ -139,9 +168,9 @@ public final class ArenaSet: @unchecked Sendable {
         if g.aborted { return false }
         var released = false
         forEachArena { a in
-            a.lock.lock()
+            a.mutex(g).lock(setRecording.recorder)
             if a.trim(pad, g) { released = true }
-            a.lock.unlock()
+            a.mutex(g).unlock(setRecording.recorder)
         }
         return released
     }

@@ -1,4 +1,5 @@
 import Atomics
+import Contention
 
 /// The model's process-wide state: glibc's `mp_` (struct malloc_par), its static
 /// variables (global_max_fast, perturb_byte, tcache_key, narenas, free_list, ...),
@@ -19,14 +20,16 @@ struct Globals {
         case tcacheMaxBytes, tcacheUnsortedLimit
         // static globals of malloc.c and arena.c
         case narenas, narenasLimit, freeList, reusedArenaNext, alignedHeapArea, cores
+        // the model's own: the arena policy, and how many non-main arenas were made
+        case arenaPolicy, arenasCreated
         // the program break: reservation start and end, current break, end of the
         // pages made accessible so far
         case brkReserveStart, brkReserveEnd, brkCurrent, brkAccessibleEnd
         // kernel requests
         case osMmap, osMunmap, osMprotect, osMremap, osMadvise, osBrk
         case osBytesMapped, osBytesReleased
-        // locks (4-byte words in 8-byte slots)
-        case listLock, freeListLock, registryLock
+        // locks (4-byte words in 8-byte slots), and the table of the arena locks' sites
+        case listLock, freeListLock, registryLock, lockSites
         // the registry of mmapped chunks: its table, capacity and count
         case registryTable, registryCapacity, registryCount
         // the violation log
@@ -53,6 +56,17 @@ struct Globals {
     func atomic(_ field: Field) -> UnsafeAtomic<Int> {
         UnsafeAtomic(at: pointer(field).assumingMemoryBound(to: Int.AtomicRepresentation.self))
     }
+
+    /// The shared record of arena lock `index` (last owner, its CPU).
+    @inline(__always)
+    func lockSite(_ index: Int) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(bitPattern: self[.lockSites]).unsafelyUnwrapped
+            + (index < LockRecorder.capacity ? index : LockRecorder.capacity - 1) * InstrumentedLock.siteByteCount
+    }
+
+    /// A lock of the model's own bookkeeping, not an arena's.
+    @inline(__always)
+    func plainLock(_ field: Field) -> FutexLock { FutexLock(word: pointer(field)) }
 
     /// `&main_arena`.
     var mainArena: Arena { @inline(__always) get { Arena(UnsafeMutableRawPointer(bitPattern: self[.mainArena])!) } }

@@ -1,3 +1,5 @@
+import Contention
+
 /// One thread's view of the model: its tcache, its arena (`thread_arena`), its
 /// counters, and glibc's public entry points (`__libc_malloc`, `__libc_free`, ...).
 ///
@@ -22,6 +24,11 @@ public struct MallocThread: @unchecked Sendable {
         @inline(__always) get { state.load(fromByteOffset: 8, as: UnsafeMutableRawPointer?.self).map { Arena($0) } }
         nonmutating set { state.storeBytes(of: newValue?.base, toByteOffset: 8, as: UnsafeMutableRawPointer?.self) }
     }
+    /// The thread's lock recorder.
+    var recorder: LockRecorder {
+        @inline(__always) get { LockRecorder(base: state.load(fromByteOffset: 24, as: UnsafeMutableRawPointer.self)) }
+    }
+
     /// `tcache_shutting_down`.
     var tcacheShuttingDown: Bool {
         get { state.load(fromByteOffset: 16, as: Bool.self) }
@@ -33,6 +40,9 @@ public struct MallocThread: @unchecked Sendable {
         let offset = MallocThread.countersOffset &+ counter.rawValue &* 8
         state.storeBytes(of: state.load(fromByteOffset: offset, as: Int.self) &+ 1, toByteOffset: offset, as: Int.self)
     }
+
+    /// The thread's number in its set: 1 for the first attached, then in order.
+    public var number: Int { recorder.id }
 
     /// This thread's counters so far.
     public var counters: ThreadCounters {
@@ -185,9 +195,9 @@ public struct MallocThread: @unchecked Sendable {
 
         let av = Arena.of(oldp, main: g.mainArena)
         if !g.multiThreaded { return av.intRealloc(oldp, oldSize, nb, self) }
-        av.lock.lock()
+        av.lock(self)
         let newp = av.intRealloc(oldp, oldSize, nb, self)
-        av.lock.unlock()
+        av.unlock(self)
         if newp == nil && !g.aborted, let newMem = malloc(bytes) {
             newMem.copyMemory(from: oldMem, byteCount: oldp.size - Layout.sizeSize)
             av.intFree(oldp, haveLock: false, self)

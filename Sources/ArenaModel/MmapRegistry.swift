@@ -1,3 +1,4 @@
+import Contention
 import Glibc
 
 /// Every chunk the model has mmapped, so that a checker can find them all and the
@@ -9,7 +10,7 @@ import Glibc
 struct MmapRegistry {
     let g: Globals
 
-    private var lock: ArenaLock { ArenaLock(word: g.pointer(.registryLock)) }
+    private var lock: FutexLock { g.plainLock(.registryLock) }
     private var table: UnsafeMutablePointer<UInt>? {
         UnsafeMutableRawPointer(bitPattern: g[.registryTable])?.assumingMemoryBound(to: UInt.self)
     }

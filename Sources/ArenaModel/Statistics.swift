@@ -12,6 +12,10 @@ public enum Counter: Int, CaseIterable, Sendable, Codable {
     case fastbinFree, binFree, topMerge
     /// realloc done without moving the data.
     case reallocInPlace
+    /// How arena_get found the thread's arena: its cached arena's lock was free
+    /// (direct), a free arena was found by walking the ring (loop), the thread had to
+    /// block (wait); or an arena was created, or taken from the free list.
+    case arenaDirect, arenaLoop, arenaWait, arenaCreated, arenaFromFreeList
 }
 
 /// A thread's counters, indexed by `Counter`.

@@ -4,11 +4,30 @@
 // _GNU_SOURCE is defined in CSupport.c only: in this header it breaks debug and
 // sanitizer builds of the Swift modules that import it.
 #include <stddef.h>
+#include <stdint.h>
 
 /// mremap (old, old_size, new_size, MREMAP_MAYMOVE); MAP_FAILED on failure.
 void *cs_mremap_maymove(void *old_address, size_t old_size, size_t new_size);
 
 /// glibc's own malloc_usable_size (from <malloc.h>, which Swift's Glibc module lacks).
 size_t cs_glibc_usable_size(void *pointer);
+
+/// futex (word, FUTEX_WAIT_PRIVATE, expected): sleeps while *word == expected.
+void cs_futex_wait(uint32_t *word, uint32_t expected);
+
+/// futex (word, FUTEX_WAKE_PRIVATE, count).
+void cs_futex_wake(uint32_t *word, int count);
+
+/// sched_getcpu (): the CPU the calling thread runs on now, or -1.
+int cs_current_cpu(void);
+
+/// Pins the calling thread to one CPU (pthread_setaffinity_np with CPU_SET); 0 or an errno.
+int cs_pin_to_cpu(int cpu);
+
+/// The CPUs this process may run on (sched_getaffinity), written to cpus; their number.
+int cs_allowed_cpus(int *cpus, int capacity);
+
+/// The calling thread's kernel id (gettid).
+int cs_thread_id(void);
 
 #endif

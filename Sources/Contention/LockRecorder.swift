@@ -1,0 +1,130 @@
+import Histogram
+
+/// One thread's record of the locks it takes: counters per lock in raw memory that
+/// only this thread writes, and wait and hold histograms filled on the slow paths.
+///
+/// A `LockRecorder` is the handle the lock paths use (a pointer, no reference
+/// counting); the `LockRecording` that made it owns the memory and the histograms,
+/// and is read when the world is stopped.
+public struct LockRecorder {
+    /// The recorder's memory, as `LockRecording` laid it out.
+    public let base: UnsafeMutableRawPointer
+
+    /// The handle for memory a `LockRecording` owns.
+    @inline(__always)
+    public init(base: UnsafeMutableRawPointer) { self.base = base }
+
+    /// Locks a recorder distinguishes; higher indices share the last slot.
+    public static let capacity = 256
+    /// One acquisition in this many has its hold time measured.
+    public static let holdSampleInterval = 64
+    static let headerSize = 64
+    static let countersSize = 64
+    static let byteCount = headerSize + capacity * countersSize
+
+    /// The recorder's owner id (never 0): what a lock's site records as its owner.
+    public var id: Int { @inline(__always) get { base.load(as: Int.self) } }
+
+    /// The counters of the lock at `index`.
+    @inline(__always)
+    func counters(_ index: Int) -> Counters {
+        Counters(base: base + LockRecorder.headerSize + (index < LockRecorder.capacity ? index : LockRecorder.capacity - 1) * LockRecorder.countersSize)
+    }
+
+    /// Counts an acquisition down to the next hold sample.
+    @inline(__always)
+    func holdSampleDue() -> Bool {
+        let left = base.load(fromByteOffset: 8, as: Int.self) &- 1
+        if left > 0 {
+            base.storeBytes(of: left, toByteOffset: 8, as: Int.self)
+            return false
+        }
+        base.storeBytes(of: LockRecorder.holdSampleInterval, toByteOffset: 8, as: Int.self)
+        return true
+    }
+
+    private var owner: LockRecording {
+        Unmanaged<LockRecording>.fromOpaque(base.load(fromByteOffset: 16, as: UnsafeRawPointer.self)).takeUnretainedValue()
+    }
+
+    func recordWait(_ index: Int, _ nanoseconds: UInt64) { owner.record(wait: nanoseconds, lock: index) }
+    func recordHold(_ index: Int, _ nanoseconds: UInt64) { owner.record(hold: nanoseconds, lock: index) }
+
+    /// The counters one thread keeps for one lock.
+    struct Counters {
+        let base: UnsafeMutableRawPointer
+
+        enum Field: Int, CaseIterable {
+            case acquisitions = 0, contended, refusedTries, ownerChanges, crossCPUOwnerChanges, holdStart
+        }
+
+        @inline(__always)
+        subscript(_ field: Field) -> Int {
+            get { base.load(fromByteOffset: field.rawValue &* 8, as: Int.self) }
+            nonmutating set { base.storeBytes(of: newValue, toByteOffset: field.rawValue &* 8, as: Int.self) }
+        }
+
+        @inline(__always)
+        func add(_ field: Field) { self[field] = self[field] &+ 1 }
+    }
+}
+
+/// The memory and histograms behind one thread's `LockRecorder`.
+public final class LockRecording: @unchecked Sendable {
+    /// The handle for the lock paths.
+    public let recorder: LockRecorder
+    private var waits: [Histogram<UInt64>?]
+    private var holds: [Histogram<UInt64>?]
+
+    /// A recording for the owner `id`, which must be unique among the threads that
+    /// share locks and not 0.
+    public init(id: Int) {
+        precondition(id != 0, "a lock owner id is never 0")
+        let base = UnsafeMutableRawPointer.allocate(byteCount: LockRecorder.byteCount, alignment: 64)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: LockRecorder.byteCount)
+        base.storeBytes(of: id, as: Int.self)
+        base.storeBytes(of: LockRecorder.holdSampleInterval, toByteOffset: 8, as: Int.self)
+        recorder = LockRecorder(base: base)
+        waits = Array(repeating: nil, count: LockRecorder.capacity)
+        holds = Array(repeating: nil, count: LockRecorder.capacity)
+        base.storeBytes(of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: 16, as: UnsafeMutableRawPointer.self)
+    }
+
+    deinit { recorder.base.deallocate() }
+
+    fileprivate func record(wait nanoseconds: UInt64, lock index: Int) {
+        let i = min(index, LockRecorder.capacity - 1)
+        if waits[i] == nil { waits[i] = LockUse.newHistogram() }
+        _ = waits[i]!.record(max(nanoseconds, 1))
+    }
+
+    fileprivate func record(hold nanoseconds: UInt64, lock index: Int) {
+        let i = min(index, LockRecorder.capacity - 1)
+        if holds[i] == nil { holds[i] = LockUse.newHistogram() }
+        _ = holds[i]!.record(max(nanoseconds, 1))
+    }
+
+    /// What this thread did with each lock it took since the last reset, by lock index.
+    public func uses() -> [Int: LockUse] {
+        var result: [Int: LockUse] = [:]
+        for index in 0..<LockRecorder.capacity {
+            let c = recorder.counters(index)
+            let acquisitions = c[.acquisitions], refused = c[.refusedTries]
+            guard acquisitions > 0 || refused > 0 else { continue }
+            result[index] = LockUse(acquisitions: acquisitions, contended: c[.contended], refusedTries: refused,
+                                    ownerChanges: c[.ownerChanges], crossCPUOwnerChanges: c[.crossCPUOwnerChanges],
+                                    wait: waits[index] ?? LockUse.newHistogram(), hold: holds[index] ?? LockUse.newHistogram())
+        }
+        return result
+    }
+
+    /// Starts a new period (a phase): counters and histograms back to zero.
+    public func reset() {
+        for index in 0..<LockRecorder.capacity {
+            let c = recorder.counters(index)
+            for field in LockRecorder.Counters.Field.allCases where field != .holdStart { c[field] = 0 }
+        }
+        waits = Array(repeating: nil, count: LockRecorder.capacity)
+        holds = Array(repeating: nil, count: LockRecorder.capacity)
+    }
+}

@@ -1,0 +1,53 @@
+/// A ring buffer of a worker's last operations, in raw memory: recording one is four
+/// stores, so it can stay on in every run.
+public final class OpLog: @unchecked Sendable {
+    /// One operation: what, on which slot, how many bytes, and the block's address.
+    public struct Entry: Sendable, Equatable {
+        public let sequence: Int
+        public let kind: Kind
+        public let slot: Int
+        public let size: Int
+        public let address: UInt
+    }
+
+    /// The operations a worker makes.
+    public enum Kind: Int, Sendable, CaseIterable, Codable {
+        case malloc = 1, free, calloc, realloc, memalign, remoteFree, trim, inject
+    }
+
+    private let entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>
+    private let mask: Int
+    private var next = 0
+
+    /// A log keeping the last `capacity` operations (rounded up to a power of two).
+    public init(capacity: Int) {
+        var c = 1
+        while c < max(capacity, 1) { c <<= 1 }
+        mask = c - 1
+        entries = .allocate(capacity: c)
+        entries.initialize(repeating: (0, 0, 0, 0), count: c)
+    }
+
+    deinit { entries.deallocate() }
+
+    /// Records an operation.
+    @inline(__always)
+    public func record(_ kind: Kind, slot: Int, size: Int, address: UnsafeMutableRawPointer?) {
+        entries[next & mask] = (kind.rawValue, slot, size, UInt(bitPattern: address))
+        next &+= 1
+    }
+
+    /// The recorded operations, oldest first.
+    public var recent: [Entry] {
+        let count = min(next, mask + 1)
+        return (next - count..<next).compactMap { seq in
+            let e = entries[seq & mask]
+            return Kind(rawValue: e.0).map { Entry(sequence: seq, kind: $0, slot: e.1, size: e.2, address: e.3) }
+        }
+    }
+
+    /// The recorded operations whose block contains `address` (within `size` bytes of its start).
+    public func touching(_ address: UInt) -> [Entry] {
+        recent.filter { $0.address != 0 && address >= $0.address && address < $0.address + UInt(max($0.size, 1)) + 16 }
+    }
+}

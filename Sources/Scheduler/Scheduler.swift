@@ -1,0 +1,124 @@
+import CSupport
+import Glibc
+import Synchronization
+
+/// Runs worker pthreads through phases: in each phase every worker runs `body` for
+/// that phase, then all meet at a barrier; with the world stopped, `checkpoint` runs on
+/// the calling thread; then the next phase starts. After a phase marked for respawn,
+/// the worker threads exit and new ones start, keeping their `WorkerContext`s.
+///
+/// Workers are pthreads, not Dispatch or Swift tasks, each pinned to its planned CPU.
+public final class Scheduler: @unchecked Sendable {
+    /// The workers' contexts, by index.
+    public let workers: [WorkerContext]
+    /// Thread starts whose pinning failed (the run goes on unpinned).
+    public private(set) var pinningFailures = 0
+    /// Threads started over the run (respawns included).
+    public private(set) var threadsStarted = 0
+
+    private let startBarrier: Barrier
+    private let endBarrier: Barrier
+    private let control = Mutex(Control())
+
+    struct Control {
+        var phase = 0
+        var stop = false
+        var exitAfterPhase = false
+    }
+
+    /// A scheduler for one worker per entry of `placement` (a CPU, or nil for none),
+    /// seeded with `seed`, each worker keeping its last `opLogCapacity` operations.
+    public init(placement: [Int?], seed: UInt64, opLogCapacity: Int = 256) {
+        precondition(!placement.isEmpty, "a scheduler needs at least one worker")
+        workers = placement.enumerated().map { WorkerContext(index: $0.offset, plannedCPU: $0.element, seed: seed, opLogCapacity: opLogCapacity) }
+        startBarrier = Barrier(parties: placement.count + 1)
+        endBarrier = Barrier(parties: placement.count + 1)
+    }
+
+    /// Runs `phases` phases. `body(worker, phase)` runs on every worker thread;
+    /// `checkpoint(phase)` runs here while every worker is parked at the barrier;
+    /// `respawnAfter(phase)` says whether the threads exit and new ones start after it,
+    /// and `onRespawn(worker)` runs here for each worker between the old thread and
+    /// the new one.
+    public func run(phases: Int,
+                    body: @escaping @Sendable (WorkerContext, Int) -> Void,
+                    checkpoint: (Int) -> Void = { _ in },
+                    respawnAfter: (Int) -> Bool = { _ in false },
+                    onRespawn: (WorkerContext) -> Void = { _ in }) {
+        var threads = startThreads(body)
+        for phase in 0..<phases {
+            let respawn = respawnAfter(phase) && phase < phases - 1
+            control.withLock {
+                $0.phase = phase
+                $0.exitAfterPhase = respawn
+            }
+            startBarrier.wait()
+            endBarrier.wait()
+            checkpoint(phase)
+            if respawn {
+                for t in threads { pthread_join(t, nil) }
+                for w in workers { onRespawn(w) }
+                threads = startThreads(body)
+            }
+        }
+        control.withLock { $0.stop = true }
+        startBarrier.wait()
+        for t in threads { pthread_join(t, nil) }
+    }
+
+    private func startThreads(_ body: @escaping @Sendable (WorkerContext, Int) -> Void) -> [pthread_t] {
+        workers.map { worker in
+            let start = ThreadStart(scheduler: self, worker: worker, body: body)
+            var thread = pthread_t()
+            let status = pthread_create(&thread, nil, { argument in
+                Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue().run()
+                return nil
+            }, Unmanaged.passRetained(start).toOpaque())
+            precondition(status == 0, "arenastress: pthread_create failed (\(status))")
+            threadsStarted += 1
+            return thread
+        }
+    }
+
+    /// The loop of one worker thread.
+    fileprivate func workerLoop(_ worker: WorkerContext, _ body: @Sendable (WorkerContext, Int) -> Void) {
+        if let cpu = worker.plannedCPU {
+            worker.pinned = cs_pin_to_cpu(Int32(cpu)) == 0
+            if !worker.pinned { control.withLock { _ in pinningFailures += 1 } }
+        }
+        while true {
+            startBarrier.wait()
+            let (phase, stop, exitAfter) = control.withLock { ($0.phase, $0.stop, $0.exitAfterPhase) }
+            if stop { return }
+            worker.observeCPU()
+            worker.ops = 0
+            let start = monotonicNow()
+            body(worker, phase)
+            worker.phaseNanoseconds = monotonicNow() &- start
+            worker.observeCPU()
+            endBarrier.wait()
+            if exitAfter { return }
+        }
+    }
+
+    private func monotonicNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}
+
+/// What a new pthread needs, passed through pthread_create's argument.
+private final class ThreadStart {
+    let scheduler: Scheduler
+    let worker: WorkerContext
+    let body: @Sendable (WorkerContext, Int) -> Void
+
+    init(scheduler: Scheduler, worker: WorkerContext, body: @escaping @Sendable (WorkerContext, Int) -> Void) {
+        self.scheduler = scheduler
+        self.worker = worker
+        self.body = body
+    }
+
+    func run() { scheduler.workerLoop(worker, body) }
+}

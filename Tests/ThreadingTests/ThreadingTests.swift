@@ -1,0 +1,97 @@
+import ArenaModel
+import Contention
+import Glibc
+import Scheduler
+import Synchronization
+import Testing
+
+/// The instrumented lock, the scheduler, and the model's arenas under real threads.
+/// `make test` runs this suite under ThreadSanitizer as well.
+@Suite struct LockTests {
+    /// Four threads hammering one lock: it excludes, and it counts what it saw.
+    @Test func instrumentedLockExcludesAndCounts() {
+        let word = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+        let site = UnsafeMutableRawPointer.allocate(byteCount: InstrumentedLock.siteByteCount, alignment: 64)
+        word.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+        site.initializeMemory(as: UInt8.self, repeating: 0, count: InstrumentedLock.siteByteCount)
+        defer { word.deallocate(); site.deallocate() }
+        let lock = InstrumentedLock(word: word, site: site, index: 3)
+        let recordings = (1...4).map { LockRecording(id: $0) }
+        let counter = word + 8  // guarded by the lock, plain memory
+        let rounds = 20_000
+        let scheduler = Scheduler(placement: [nil, nil, nil, nil], seed: 1)
+        nonisolated(unsafe) let shared = (lock, recordings, counter)
+        scheduler.run(phases: 1, body: { worker, _ in
+            let (lock, recordings, counter) = shared
+            let r = recordings[worker.index].recorder
+            for _ in 0..<rounds {
+                lock.lock(r)
+                counter.storeBytes(of: counter.load(as: Int.self) + 1, as: Int.self)
+                lock.unlock(r)
+            }
+        })
+        #expect(counter.load(as: Int.self) == 4 * rounds)
+        var total = LockUse()
+        for r in recordings { if let u = r.uses()[3] { total.merge(u) } }
+        #expect(total.acquisitions == 4 * rounds)
+        #expect(total.contended > 0)
+        #expect(total.contended == Int(total.wait.totalCount))
+        #expect(total.ownerChanges > 0)
+        #expect(total.hold.totalCount >= UInt64(4 * rounds / LockRecorder.holdSampleInterval) - 4)
+        #expect(word.load(as: UInt32.self) == 0)
+    }
+
+    @Test func tryLockRefusesAHeldLock() {
+        let word = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+        word.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+        defer { word.deallocate() }
+        let lock = InstrumentedLock(word: word, site: word + 8, index: 0)
+        let a = LockRecording(id: 1), b = LockRecording(id: 2)
+        #expect(lock.tryLock(a.recorder))
+        #expect(!lock.tryLock(b.recorder))
+        lock.unlock(a.recorder)
+        #expect(lock.tryLock(b.recorder))
+        lock.unlock(b.recorder)
+        #expect(b.uses()[0]?.refusedTries == 1)
+        #expect(b.uses()[0]?.acquisitions == 1)
+        #expect(b.uses()[0]?.ownerChanges == 1)
+    }
+}
+
+@Suite struct SchedulerTests {
+    @Test func phasesMeetAtBarriersAndRespawnKeepsContexts() {
+        let n = 3
+        let scheduler = Scheduler(placement: Array(repeating: nil, count: n), seed: 9)
+        let done = Mutex([Int](repeating: 0, count: 4))
+        var seenAtCheckpoint: [[Int]] = []
+        var respawned = 0
+        scheduler.run(phases: 4, body: { worker, phase in
+            worker.ops = phase + 1
+            done.withLock { $0[phase] += 1 }
+        }, checkpoint: { phase in
+            seenAtCheckpoint.append(done.withLock { $0 })
+            #expect(scheduler.workers.allSatisfy { $0.ops == phase + 1 })
+        }, respawnAfter: { $0 == 1 }, onRespawn: { _ in respawned += 1 })
+        // At each checkpoint every worker had finished that phase and none had started the next.
+        #expect(seenAtCheckpoint == [[3, 0, 0, 0], [3, 3, 0, 0], [3, 3, 3, 0], [3, 3, 3, 3]])
+        #expect(respawned == n)
+        #expect(scheduler.threadsStarted == 2 * n)
+    }
+
+    @Test func workersArePinnedToTheirPlannedCPU() {
+        var cpus = [Int32](repeating: 0, count: 1024)
+        let count = Int(cs_allowed_cpus_wrapper(&cpus))
+        let plan: [Int?] = (0..<4).map { Int(cpus[$0 % count]) }
+        let scheduler = Scheduler(placement: plan, seed: 1)
+        scheduler.run(phases: 2, body: { worker, _ in
+            var x = 0
+            for i in 0..<100_000 { x &+= i }
+            worker.ops = x
+        })
+        #expect(scheduler.pinningFailures == 0)
+        for w in scheduler.workers {
+            #expect(w.pinned)
+            #expect(w.observedCPUs == [w.plannedCPU!])
+        }
+    }
+}
