@@ -1,3 +1,4 @@
+import Atomics
 import Contention
 
 /// An arena: glibc's `struct malloc_state`, laid out byte for byte as on x86_64.
@@ -53,9 +54,20 @@ public struct Arena: Equatable {
     /// `contiguous (av)`: only the main arena's heap grows in place like sbrk.
     var isContiguous: Bool { @inline(__always) get { flags & Arena.nonContiguousBit == 0 } }
 
+    /// `have_fastchunks`: free sets it without the lock, so it is read and written
+    /// atomically (relaxed), as in glibc.
     var haveFastChunks: Bool {
-        @inline(__always) get { base.load(fromByteOffset: 8, as: Int32.self) != 0 }
-        @inline(__always) nonmutating set { base.storeBytes(of: newValue ? 1 : 0, toByteOffset: 8, as: Int32.self) }
+        @inline(__always) get { relaxed32(8).load(ordering: .relaxed) != 0 }
+        @inline(__always) nonmutating set { relaxed32(8).store(newValue ? 1 : 0, ordering: .relaxed) }
+    }
+
+    @inline(__always)
+    private func relaxed32(_ offset: Int) -> UnsafeAtomic<Int32> {
+        UnsafeAtomic(at: (base + offset).assumingMemoryBound(to: Int32.AtomicRepresentation.self))
+    }
+    @inline(__always)
+    private func relaxedWord(_ offset: Int) -> UnsafeAtomic<Int> {
+        UnsafeAtomic(at: (base + offset).assumingMemoryBound(to: Int.AtomicRepresentation.self))
     }
 
     /// `&fastbin (av, idx)`: the slot holding a fastbin's first chunk.
@@ -65,7 +77,8 @@ public struct Arena: Equatable {
     /// `fastbin (av, idx)`.
     @inline(__always)
     func fastbin(_ index: Int) -> Chunk? {
-        fastbinSlot(index).load(as: UnsafeMutableRawPointer?.self).map { Chunk($0) }
+        // Frees push on fastbins without the lock: the head is read atomically.
+        UnsafeMutableRawPointer(bitPattern: relaxedWord(0x10 + index * 8).load(ordering: .relaxed)).map { Chunk($0) }
     }
     @inline(__always)
     func setFastbin(_ index: Int, _ chunk: Chunk?) {
@@ -102,9 +115,11 @@ public struct Arena: Equatable {
     }
 
     /// `av->next`: the ring of all arenas, starting and ending at the main arena.
+    /// reused_arena walks it without the list lock, so it is published with release
+    /// and read with acquire (glibc's atomic_write_barrier).
     var next: Arena {
-        get { Arena(base.load(fromByteOffset: 0x870, as: UnsafeMutableRawPointer.self)) }
-        nonmutating set { base.storeBytes(of: newValue.base, toByteOffset: 0x870, as: UnsafeMutableRawPointer.self) }
+        get { Arena(UnsafeMutableRawPointer(bitPattern: relaxedWord(0x870).load(ordering: .acquiring)).unsafelyUnwrapped) }
+        nonmutating set { relaxedWord(0x870).store(Int(bitPattern: newValue.base), ordering: .releasing) }
     }
     /// `av->next_free`: the list of arenas no thread is attached to.
     var nextFree: Arena? {
@@ -116,9 +131,11 @@ public struct Arena: Equatable {
         nonmutating set { base.storeBytes(of: newValue, toByteOffset: 0x880, as: Int.self) }
     }
     /// `av->system_mem`: bytes this arena holds from the kernel.
+    /// `av->system_mem`: bytes this arena holds from the kernel. Free's size checks
+    /// read it without the lock, so it is read and written atomically (relaxed).
     var systemMem: Int {
-        @inline(__always) get { base.load(fromByteOffset: 0x888, as: Int.self) }
-        @inline(__always) nonmutating set { base.storeBytes(of: newValue, toByteOffset: 0x888, as: Int.self) }
+        @inline(__always) get { relaxedWord(0x888).load(ordering: .relaxed) }
+        @inline(__always) nonmutating set { relaxedWord(0x888).store(newValue, ordering: .relaxed) }
     }
     var maxSystemMem: Int {
         get { base.load(fromByteOffset: 0x890, as: Int.self) }

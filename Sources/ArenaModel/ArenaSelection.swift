@@ -46,18 +46,19 @@ extension MallocThread {
             break
         }
         if let a = freeListArena() { return a }
-        if g[.narenasLimit] == 0 {
+        // glibc computes the limit without a lock; threads racing here agree on its value.
+        let narenas = g.atomic(.narenas), limit = g.atomic(.narenasLimit)
+        if limit.load(ordering: .relaxed) == 0 {
             if g[.arenaMax] != 0 {
-                g[.narenasLimit] = g[.arenaMax]
-            } else if g[.narenas] > g[.arenaTest] {
-                g[.narenasLimit] = 8 * (g[.cores] >= 1 ? g[.cores] : 2)
+                limit.store(g[.arenaMax], ordering: .relaxed)
+            } else if narenas.load(ordering: .relaxed) > g[.arenaTest] {
+                limit.store(8 * (g[.cores] >= 1 ? g[.cores] : 2), ordering: .relaxed)
             }
         }
-        let narenas = g.atomic(.narenas)
         while true {
             let n = narenas.load(ordering: .relaxed)
             // An unset limit (0) wraps to the largest value, as glibc's unsigned compare does.
-            guard UInt(bitPattern: n) <= UInt(bitPattern: g[.narenasLimit] &- 1) else { break }
+            guard UInt(bitPattern: n) <= UInt(bitPattern: limit.load(ordering: .relaxed) &- 1) else { break }
             guard narenas.compareExchange(expected: n, desired: n + 1, ordering: .relaxed).exchanged else { continue }
             if let a = newArena(bytes) { return a }
             narenas.wrappingDecrement(ordering: .relaxed)
@@ -123,8 +124,9 @@ extension MallocThread {
     /// `reused_arena`: the next arena round-robin whose lock is free, else the next one
     /// (skipping `avoid`) waited for.
     private func reusedArena(avoiding avoid: Arena?) -> Arena {
-        if g[.reusedArenaNext] == 0 { g[.reusedArenaNext] = Int(bitPattern: g.mainArena.base) }
-        let start = Arena(UnsafeMutableRawPointer(bitPattern: g[.reusedArenaNext])!)
+        // glibc's `next_to_use` is a static read and written without a lock.
+        let nextToUse = g.atomic(.reusedArenaNext)
+        let start = Arena(UnsafeMutableRawPointer(bitPattern: nextToUse.load(ordering: .relaxed)) ?? g.mainArena.base)
         var result = start
         var locked = false
         repeat {
@@ -146,7 +148,7 @@ extension MallocThread {
         result.attachedThreads += 1
         freeListLock.unlock()
         arena = result
-        g[.reusedArenaNext] = Int(bitPattern: result.next.base)
+        nextToUse.store(Int(bitPattern: result.next.base), ordering: .relaxed)
         return result
     }
     /// `detach_arena`, under the free-list lock.

@@ -71,8 +71,9 @@ struct Globals {
     /// `&main_arena`.
     var mainArena: Arena { @inline(__always) get { Arena(UnsafeMutableRawPointer(bitPattern: self[.mainArena])!) } }
 
-    /// True once a check has failed: glibc would have aborted, so no call touches the heap again.
-    var aborted: Bool { @inline(__always) get { self[.aborted] != 0 } }
+    /// True once a check has failed: glibc would have aborted, so no call touches the heap
+    /// again. Any thread may set it, so it is read atomically (relaxed).
+    var aborted: Bool { @inline(__always) get { atomic(.aborted).load(ordering: .relaxed) != 0 } }
 
     /// `SINGLE_THREAD_P` negated: set when a second thread attaches, never cleared.
     var multiThreaded: Bool { @inline(__always) get { self[.multiThreaded] != 0 } }
@@ -81,7 +82,7 @@ struct Globals {
     @inline(never)
     func report(_ check: MallocCheck, _ chunk: Chunk?, _ arena: Arena? = nil) {
         let index = atomic(.violationCount).loadThenWrappingIncrement(ordering: .relaxed)
-        self[.aborted] = 1
+        atomic(.aborted).store(1, ordering: .relaxed)
         guard index < Globals.violationLogCapacity else { return }
         let record = pointer(.violationLog) + index * 24
         record.storeBytes(of: Int(check.rawValue), as: Int.self)
