@@ -94,11 +94,18 @@ public final class Scheduler: @unchecked Sendable {
             worker.ops = 0
             let start = monotonicNow()
             body(worker, phase)
-            worker.phaseNanoseconds = monotonicNow() &- start
+            worker.phaseNanoseconds.append(monotonicNow() &- start)
             worker.observeCPU()
             endBarrier.wait()
             if exitAfter { return }
         }
+    }
+
+    /// The CPUs this process may run on (its affinity mask), in order.
+    public static func allowedCPUs() -> [Int] {
+        var cpus = [Int32](repeating: 0, count: 4096)
+        let count = Int(cpus.withUnsafeMutableBufferPointer { cs_allowed_cpus($0.baseAddress, Int32($0.count)) })
+        return cpus.prefix(count).map(Int.init)
     }
 
     private func monotonicNow() -> UInt64 {

@@ -18,8 +18,8 @@ public final class WorkerContext: @unchecked Sendable {
     public private(set) var observedCPUs: Set<Int> = []
     /// Whether pinning to the planned CPU succeeded the last time a thread started.
     public internal(set) var pinned = false
-    /// Nanoseconds the worker spent in the current phase.
-    public internal(set) var phaseNanoseconds: UInt64 = 0
+    /// Nanoseconds the worker spent in each phase so far, by phase.
+    public internal(set) var phaseNanoseconds: [UInt64] = []
 
     init(index: Int, plannedCPU: Int?, seed: UInt64, opLogCapacity: Int) {
         self.index = index
