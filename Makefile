@@ -27,9 +27,17 @@ deps:
 build: deps
 	swift build $(SWIFT_FLAGS)
 
+# The threading tests run a second time under ThreadSanitizer, in a build folder of
+# their own, with a shorter stress run.
+TSAN_FLAGS := --sanitize=thread --scratch-path .build-tsan
+THREADING_TESTS := LockTests|SchedulerTests|ModelStressTests
+
 test: deps
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build
+	swift build --build-tests $(TSAN_FLAGS) $(SWIFT_FLAGS)
+	ARENASTRESS_STRESS_OPS=30000 TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/Tests/tsan-suppressions.txt" \
+		swift test --skip-build $(TSAN_FLAGS) --filter '$(THREADING_TESTS)'
 
 release: deps
 	swift build -c release $(SWIFT_FLAGS)

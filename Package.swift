@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "arenastress", targets: ["arenastress"]),
         .library(name: "ArenaModel", targets: ["ArenaModel"]),
         .library(name: "HeapCheck", targets: ["HeapCheck"]),
+        .library(name: "ArenaStress", targets: ["ArenaStress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -32,12 +33,14 @@ let package = Package(
         .target(name: "Scheduler", dependencies: ["CSupport"]),
         .target(name: "HeapCheck", dependencies: ["ArenaModel"]),
         .target(name: "Fidelity", dependencies: ["ArenaModel"]),
+        .target(name: "ArenaStress", dependencies: ["ArenaModel", "Contention", "Scheduler"]),
         // Replays a trace on this machine's glibc in a process of its own.
         .executableTarget(name: "glibc-replay"),
         .executableTarget(
             name: "arenastress",
             dependencies: [
                 "ArenaModel",
+                "ArenaStress",
                 "Contention",
                 "Scheduler",
                 "HeapCheck",
@@ -54,7 +57,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel"]),
-        .testTarget(name: "ThreadingTests", dependencies: ["Scheduler", "Contention", "ArenaModel", "CSupport"]),
+        .testTarget(name: "ThreadingTests", dependencies: ["ArenaStress", "Scheduler", "Contention", "ArenaModel"]),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel"]),
     ]
 )

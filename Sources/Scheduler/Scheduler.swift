@@ -1,6 +1,5 @@
 import CSupport
 import Glibc
-import Synchronization
 
 /// Runs worker pthreads through phases: in each phase every worker runs `body` for
 /// that phase, then all meet at a barrier; with the world stopped, `checkpoint` runs on
@@ -18,7 +17,7 @@ public final class Scheduler: @unchecked Sendable {
 
     private let startBarrier: Barrier
     private let endBarrier: Barrier
-    private let control = Mutex(Control())
+    private let control = Locked(Control())
 
     struct Control {
         var phase = 0

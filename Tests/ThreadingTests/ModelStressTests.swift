@@ -1,183 +1,76 @@
 import ArenaModel
-import Contention
+import ArenaStress
 import Glibc
-import Scheduler
-import Synchronization
 import Testing
 
 /// The model under threads: a ledger of live blocks with their patterns, frees handed
 /// to other threads, thread churn, and a full check with the world stopped.
 @Suite struct ModelStressTests {
-    /// Operations per thread; `ARENASTRESS_STRESS_OPS` overrides (the ThreadSanitizer run
-    /// uses fewer).
+    /// Operations per thread over the whole run; `ARENASTRESS_STRESS_OPS` overrides it
+    /// (the ThreadSanitizer run uses fewer).
     static var opsPerThread: Int {
         getenv("ARENASTRESS_STRESS_OPS").flatMap { Int(String(cString: $0)) } ?? 1_000_000
     }
 
-    /// The acceptance run: 8 threads on this machine's cores, shared arena, churn with a
-    /// quarter of the frees remote, a respawn of every thread, a check at every phase end.
-    @Test func eightThreadsOnASharedArena() {
-        let result = StressRun(threads: 8, policy: .shared, opsPerThread: Self.opsPerThread, seed: 2024).run()
-        print("stress shared: \(result.summary)")
-        #expect(result.problems.count == 0, "\(result.problems.prefix(3))")
-        #expect(result.contended > 0)
-        #expect(result.frees == result.mallocs - result.liveAtEnd)
+    static func run(_ c: ChurnConfiguration, _ label: String) -> ChurnResult {
+        print("\(label): seed \(c.seed), \(c.threads) threads, policy \(c.policy), \(c.opsPerPhase) ops per phase")
+        let r = Churn(c).run()
+        let use = r.lockUse
+        print("\(label): \(r.mallocs) mallocs, \(r.frees) frees, \(r.arenas) arenas, \(use.acquisitions) lock acquisitions, \(use.contended) contended, \(r.threadsStarted) threads started")
+        return r
     }
 
-    @Test func perThreadArenasBarelyContend() {
-        let result = StressRun(threads: 8, policy: .perThread, opsPerThread: Self.opsPerThread / 4, seed: 7, remoteFree: 0).run()
-        print("stress per-thread: \(result.summary)")
-        #expect(result.problems.count == 0, "\(result.problems.prefix(3))")
-        #expect(result.arenas >= 8)
-        #expect(result.contentionRate < 0.001)
+    /// The acceptance run: 8 threads on this machine's cores, shared arena, churn with a
+    /// quarter of the frees remote, a respawn of every thread, a check at every phase end;
+    /// then the same run with an arena per thread, which must barely contend.
+    @Test func eightThreadsSharedThenPerThread() {
+        let shared = ChurnConfiguration(threads: 8, policy: .shared, opsPerPhase: Self.opsPerThread / 3, seed: 2024)
+        let r = Self.run(shared, "shared")
+        #expect(r.problems.count == 0, "\(r.problems.prefix(3))")
+        #expect(r.lockUse.contended > 0)
+        #expect(r.frees == r.mallocs - r.liveAtEnd)
+        #expect(r.threadsStarted == 16)
+        #expect(r.phases.count == 3)
+
+        // Each thread on its own arena and freeing only its own blocks: only the frees
+        // of blocks left by the respawned threads' predecessors can meet another thread.
+        var perThread = shared
+        perThread.policy = .perThread
+        perThread.remoteFreePercent = 0
+        let p = Self.run(perThread, "per-thread")
+        #expect(p.problems.count == 0, "\(p.problems.prefix(3))")
+        #expect(p.arenas >= 8)
+        #expect(p.lockUse.contentionRate < 0.01)
+
+        // With remote frees, a thread's arena is taken by the threads that free into it.
+        var remote = perThread
+        remote.remoteFreePercent = shared.remoteFreePercent
+        remote.opsPerPhase /= 4
+        let q = Self.run(remote, "per-thread, remote frees")
+        #expect(q.problems.count == 0, "\(q.problems.prefix(3))")
+        print("contention rate: shared \(r.lockUse.contentionRate), per-thread \(p.lockUse.contentionRate), per-thread with remote frees \(q.lockUse.contentionRate)")
     }
 
     @Test func glibcPolicyRespectsArenaMax() {
         var tunables = Tunables()
         tunables.arenaMax = 3
-        let result = StressRun(threads: 6, policy: .glibc, opsPerThread: Self.opsPerThread / 8, seed: 11, tunables: tunables).run()
-        print("stress glibc arena_max 3: \(result.summary)")
-        #expect(result.problems.count == 0, "\(result.problems.prefix(3))")
-        #expect(result.arenas == 3)
+        let r = Self.run(ChurnConfiguration(threads: 6, policy: .glibc, tunables: tunables, opsPerPhase: Self.opsPerThread / 24,
+                                            seed: 11), "glibc arena_max 3")
+        #expect(r.problems.count == 0, "\(r.problems.prefix(3))")
+        #expect(r.arenas == 3)
     }
-}
 
-/// One stress run and what it found.
-final class StressRun: @unchecked Sendable {
-    struct Result {
-        var problems: [String]
-        var mallocs: Int, frees: Int, liveAtEnd: Int
-        var acquisitions: Int, contended: Int, arenas: Int
-        var contentionRate: Double { acquisitions == 0 ? 0 : Double(contended) / Double(acquisitions) }
-        var summary: String {
-            "\(mallocs) mallocs, \(frees) frees, \(liveAtEnd) live, \(arenas) arenas, \(acquisitions) lock acquisitions, \(contended) contended"
+    @Test func sweepGivesOnePointPerThreadCountAndPolicy() {
+        let base = ChurnConfiguration(threads: 1, opsPerPhase: Self.opsPerThread / 100, phases: 1, respawnAfterPhase: nil, seed: 5)
+        let points = ContentionSweep.run(threadCounts: [1, 2, 4], policies: [.shared, .perThread], base: base)
+        #expect(points.map(\.threads) == [1, 2, 4, 1, 2, 4])
+        #expect(points.map(\.policy) == [.shared, .shared, .shared, .perThread, .perThread, .perThread])
+        for p in points {
+            #expect(p.result.problems.isEmpty)
+            #expect(p.result.phases.first?.ops == p.threads * base.opsPerPhase)
+            #expect(p.result.arenas == (p.policy == .shared ? 1 : p.threads))
         }
-    }
-
-    /// Blocks another worker handed over to be freed.
-    final class Inbox: Sendable { let blocks = Mutex<[Block]>([]) }
-
-    /// A live block: where, how big, and the id whose pattern it holds.
-    struct Block: Sendable { var address: UInt; var size: Int; var id: UInt64 }
-
-    let set: ArenaSet
-    let scheduler: Scheduler
-    let opsPerPhase: Int
-    let remoteFree: UInt64
-    let liveSlots = 512
-    var threads: [MallocThread]
-    var slots: [[Block?]]
-    let inboxes: [Inbox]
-    let problems = Mutex<[String]>([])
-    let mallocs = Atomic<Int>(0), frees = Atomic<Int>(0)
-
-    init(threads n: Int, policy: ArenaPolicy, opsPerThread: Int, seed: UInt64, remoteFree: Int = 25,
-         tunables: Tunables = Tunables()) {
-        let set = ArenaSet(tunables: tunables, policy: policy)
-        self.set = set
-        var cpus = [Int32](repeating: 0, count: 1024)
-        let count = Int(cs_allowed_cpus_wrapper(&cpus))
-        scheduler = Scheduler(placement: (0..<n).map { Int(cpus[$0 % count]) }, seed: seed)
-        opsPerPhase = opsPerThread / 3
-        self.remoteFree = UInt64(remoteFree)
-        threads = (0..<n).map { _ in set.attachThread() }
-        slots = Array(repeating: Array(repeating: nil, count: liveSlots), count: n)
-        inboxes = (0..<n).map { _ in Inbox() }
-        print("StressRun seed \(seed), \(n) threads, \(policy)")
-    }
-
-    func run() -> Result {
-        scheduler.run(phases: 3, body: { [self] worker, _ in churn(worker) },
-                      checkpoint: { [self] _ in checkpoint() },
-                      respawnAfter: { $0 == 0 },
-                      onRespawn: { [self] worker in
-                          set.detach(threads[worker.index])
-                          threads[worker.index] = set.attachThread()
-                      })
-        drainAll()
-        var live = 0
-        for w in slots.indices {
-            for case let block? in slots[w] {
-                free(block, by: threads[w])
-                live += 1
-            }
-        }
-        let uses = set.lockUsesByArena().values
-        return Result(problems: problems.withLock { $0 } + set.violations.map(\.description),
-                      mallocs: mallocs.load(ordering: .relaxed), frees: frees.load(ordering: .relaxed) - live,
-                      liveAtEnd: live, acquisitions: uses.reduce(0) { $0 + $1.acquisitions },
-                      contended: uses.reduce(0) { $0 + $1.contended }, arenas: set.arenaCount)
-    }
-
-    private func churn(_ worker: WorkerContext) {
-        let me = worker.index
-        let t = threads[me]
-        for op in 0..<opsPerPhase {
-            if op & 31 == 0 { drain(me) }
-            let r = worker.random.next()
-            let k = Int(r % UInt64(liveSlots))
-            if let block = slots[me][k] {
-                slots[me][k] = nil
-                if (r >> 16) % 100 < remoteFree && threads.count > 1 {
-                    let other = (me + 1 + Int((r >> 24) % UInt64(threads.count - 1))) % threads.count
-                    inboxes[other].blocks.withLock { $0.append(block) }
-                } else {
-                    free(block, by: t)
-                }
-            } else {
-                let size = (r >> 32) % 10 == 0 ? Int((r >> 40) % 6000) + 1 : Int((r >> 40) % 1000) + 8
-                let id = (UInt64(me) << 48) | UInt64(op) | (r & 0xFFFF_0000_0000)
-                let p: UnsafeMutableRawPointer? = (r >> 20) % 8 == 0 ? t.calloc(1, size) : t.malloc(size)
-                guard let p else { problems.withLock { $0.append("worker \(me): allocation of \(size) failed") }; return }
-                mallocs.add(1, ordering: .relaxed)
-                let block = Block(address: UInt(bitPattern: p), size: size, id: id)
-                write(block)
-                worker.opLog.record(.malloc, slot: k, size: size, address: p)
-                slots[me][k] = block
-            }
-        }
-    }
-
-    private func write(_ b: Block) {
-        let p = UnsafeMutableRawPointer(bitPattern: b.address)!
-        // The id at the head, and at the tail where the two do not overlap.
-        if b.size >= 8 { p.storeBytes(of: b.id, toByteOffset: 0, as: UInt64.self) }
-        if b.size >= 16 { p.storeBytes(of: b.id, toByteOffset: b.size - 8, as: UInt64.self) }
-    }
-
-    private func intact(_ b: Block) -> Bool {
-        let p = UnsafeMutableRawPointer(bitPattern: b.address)!
-        if b.size >= 8 && p.load(as: UInt64.self) != b.id { return false }
-        return b.size < 16 || p.loadUnaligned(fromByteOffset: b.size - 8, as: UInt64.self) == b.id
-    }
-
-    private func free(_ b: Block, by t: MallocThread) {
-        if !intact(b) { problems.withLock { $0.append("block \(b.id) at 0x\(String(b.address, radix: 16)) overwritten") } }
-        t.free(UnsafeMutableRawPointer(bitPattern: b.address))
-        frees.add(1, ordering: .relaxed)
-    }
-
-    private func drain(_ worker: Int) {
-        let handed = inboxes[worker].blocks.withLock { inbox in
-            let all = inbox
-            inbox.removeAll(keepingCapacity: true)
-            return all
-        }
-        for b in handed { free(b, by: threads[worker]) }
-    }
-
-    private func drainAll() { for w in threads.indices { drain(w) } }
-
-    /// With the world stopped: every handed-over block freed, every live block intact,
-    /// the heap sound.
-    private func checkpoint() {
-        drainAll()
-        for w in slots.indices {
-            for case let b? in slots[w] where !intact(b) {
-                problems.withLock { $0.append("live block \(b.id) overwritten") }
-            }
-        }
-        let found = set.checkInvariants()
-        if !found.isEmpty { problems.withLock { $0.append(contentsOf: found.prefix(5)) } }
+        // One thread alone never waits for its lock.
+        #expect(points[0].result.lockUse.contended == 0)
     }
 }

@@ -62,7 +62,7 @@ import Testing
     @Test func phasesMeetAtBarriersAndRespawnKeepsContexts() {
         let n = 3
         let scheduler = Scheduler(placement: Array(repeating: nil, count: n), seed: 9)
-        let done = Mutex([Int](repeating: 0, count: 4))
+        let done = Locked([Int](repeating: 0, count: 4))
         var seenAtCheckpoint: [[Int]] = []
         var respawned = 0
         scheduler.run(phases: 4, body: { worker, phase in
@@ -79,9 +79,8 @@ import Testing
     }
 
     @Test func workersArePinnedToTheirPlannedCPU() {
-        var cpus = [Int32](repeating: 0, count: 1024)
-        let count = Int(cs_allowed_cpus_wrapper(&cpus))
-        let plan: [Int?] = (0..<4).map { Int(cpus[$0 % count]) }
+        let cpus = Scheduler.allowedCPUs()
+        let plan: [Int?] = (0..<4).map { cpus[$0 % cpus.count] }
         let scheduler = Scheduler(placement: plan, seed: 1)
         scheduler.run(phases: 2, body: { worker, _ in
             var x = 0

@@ -1,0 +1,132 @@
+import Glibc
+import Scheduler
+
+/// The multi-threaded workloads: larson (random replacement in per-thread slot arrays,
+/// a share of frees done by another thread) and xmalloc (one thread allocates in
+/// batches, another frees). Each runs on pinned pthreads; a repetition's time is the
+/// slowest worker's time for the measured phase.
+enum ThreadedWorkload {
+    /// The outcome of one repetition.
+    struct Outcome {
+        var nanoseconds: UInt64
+        var checksum: UInt64
+        var osRequests: Int?
+        var lockAcquisitions: Int?
+        var contended: Int?
+    }
+
+    /// larson: `threads` workers, 5000 slots each, sizes 8..1000, one free in 16 handed
+    /// to the next worker; `ops` pairs in all, split evenly.
+    static func larson<T: ThreadedBenchTarget>(_: T.Type, threads: Int, ops: Int, seed: UInt64) -> Outcome {
+        let slotsPerThread = 5000
+        let target = T(threads: threads)
+        let requestsBefore = target.osRequests
+        let rings = (0..<threads).map { _ in HandoffRing(capacity: 4096) }
+        let slots = (0..<threads).map { _ in UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: slotsPerThread) }
+        let checksums = UnsafeMutablePointer<UInt64>.allocate(capacity: threads * 8)
+        checksums.initialize(repeating: 0, count: threads * 8)
+        defer {
+            slots.forEach { $0.deallocate() }
+            checksums.deallocate()
+        }
+        let perThread = ops / threads
+        nonisolated(unsafe) let shared = (target, rings, slots, checksums)
+        let scheduler = Scheduler(placement: compactPlacement(threads), seed: seed)
+        scheduler.run(phases: 3, body: { worker, phase in
+            let (target, rings, slots, checksums) = shared
+            let me = worker.index
+            let handle = target.handle(me)
+            let mine = slots[me]
+            let outbox = rings[(me + 1) % threads], inbox = rings[me]
+            switch phase {
+            case 0:
+                for i in 0..<slotsPerThread { mine[i] = T.malloc(handle, 8 + Int(worker.random.next() % 993)) }
+            case 1:
+                var checksum: UInt64 = 0
+                for op in 0..<perThread {
+                    if op & 63 == 0 { inbox.drain { T.free(handle, $0) } }
+                    let r = worker.random.next()
+                    let i = Int(r % UInt64(slotsPerThread))
+                    if (r >> 32) & 15 != 0 || threads == 1 || !outbox.push(mine[i]) { T.free(handle, mine[i]) }
+                    let p = T.malloc(handle, 8 + Int((r >> 40) % 993))
+                    checksum &+= UInt64(UInt(bitPattern: p))
+                    mine[i] = p
+                }
+                checksums[me * 8] = checksum
+            default:
+                inbox.drain { T.free(handle, $0) }
+                for i in 0..<slotsPerThread { T.free(handle, mine[i]) }
+            }
+        }, checkpoint: { phase in
+            // Blocks still in a ring after the others finished are freed by their receiver.
+            if phase == 1 { for (i, ring) in rings.enumerated() { ring.drain { T.free(target.handle(i), $0) } } }
+        })
+        return outcome(target, scheduler, measuredPhase: 1, checksums, threads, requestsBefore)
+    }
+
+    /// xmalloc: one producer allocates batches of `batch` blocks of `size` bytes and
+    /// hands each to one consumer, which frees it; `ops` pairs in all.
+    static func xmalloc<T: ThreadedBenchTarget>(_: T.Type, ops: Int, batch: Int = 4096, size: Int = 64, seed: UInt64) -> Outcome {
+        let target = T(threads: 2)
+        let requestsBefore = target.osRequests
+        let queue = HandoffRing(capacity: 8)
+        let buffers = 8
+        let blocks = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: buffers * batch)
+        let checksums = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
+        checksums.initialize(repeating: 0, count: 16)
+        defer {
+            blocks.deallocate()
+            checksums.deallocate()
+        }
+        let batches = max(1, ops / batch)
+        nonisolated(unsafe) let shared = (target, queue, blocks, checksums)
+        let scheduler = Scheduler(placement: compactPlacement(2), seed: seed)
+        scheduler.run(phases: 1, body: { worker, _ in
+            let (target, queue, blocks, checksums) = shared
+            let handle = target.handle(worker.index)
+            if worker.index == 0 {
+                var checksum: UInt64 = 0
+                for n in 0..<batches {
+                    let buffer = blocks + (n % buffers) * batch
+                    for i in 0..<batch {
+                        let p = T.malloc(handle, size)
+                        checksum &+= UInt64(UInt(bitPattern: p))
+                        buffer[i] = p
+                    }
+                    while !queue.push(UnsafeMutableRawPointer(buffer)) { sched_yield() }
+                }
+                checksums[0] = checksum
+            } else {
+                var done = 0
+                while done < batches {
+                    var got = false
+                    queue.drain { buffer in
+                        let b = buffer!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                        for i in 0..<batch { T.free(handle, b[i]) }
+                        done += 1
+                        got = true
+                    }
+                    if !got { sched_yield() }
+                }
+            }
+        })
+        return outcome(target, scheduler, measuredPhase: 0, checksums, 2, requestsBefore)
+    }
+
+    private static func outcome<T: ThreadedBenchTarget>(_ target: T, _ scheduler: Scheduler, measuredPhase: Int,
+                                                        _ checksums: UnsafeMutablePointer<UInt64>, _ threads: Int,
+                                                        _ requestsBefore: Int?) -> Outcome {
+        let use = target.lockUse
+        return Outcome(nanoseconds: scheduler.workers.map { $0.phaseNanoseconds[measuredPhase] }.max() ?? 0,
+                       checksum: (0..<threads).reduce(0) { $0 &+ checksums[$1 * 8] },
+                       osRequests: target.osRequests.flatMap { after in requestsBefore.map { after - $0 } },
+                       lockAcquisitions: use?.acquisitions, contended: use?.contended)
+    }
+
+    /// Workers on the CPUs this process may use, filled in order.
+    static func compactPlacement(_ threads: Int) -> [Int?] {
+        let cpus = Scheduler.allowedCPUs()
+        guard !cpus.isEmpty else { return Array(repeating: nil, count: threads) }
+        return (0..<threads).map { cpus[$0 % cpus.count] }
+    }
+}
