@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Each repetition runs the model, then glibc, on the same op stream; one \
             warm-up repetition per target comes first. Times are nanoseconds per \
-            malloc+free pair. Workloads: \(Workload.all.map(\.name).joined(separator: ", ")).
+            malloc+free pair (lock+unlock for the lock workloads, against a plain \
+            pthread mutex). Workloads: \(BenchCommand.allNames.joined(separator: ", ")).
             """)
 
     @Option(name: .customLong("workload"), help: "Run only this workload (repeatable).")
@@ -36,13 +37,16 @@ struct BenchCommand: ParsableCommand {
     var single: String?
 
     mutating func validate() throws {
-        for name in workloadNames + [single].compactMap({ $0 }) where Workload(name: name) == nil {
+        for name in workloadNames where !Self.allNames.contains(name) {
+            throw ValidationError("unknown workload '\(name)'; known: \(Self.allNames.joined(separator: ", "))")
+        }
+        if let single, Workload(name: single) == nil {
             throw ValidationError(
-                "unknown workload '\(name)'; known: \(Workload.all.map(\.name).joined(separator: ", "))")
+                "--single takes a single-threaded workload: \(Workload.all.map(\.name).joined(separator: ", "))")
         }
         if let reps, reps < 1 { throw ValidationError("--reps must be at least 1") }
         if single != nil {
-            guard target != nil else { throw ValidationError("--single needs --target") }
+            guard let target, target != .plain else { throw ValidationError("--single needs --target model or glibc") }
             guard workloadNames.isEmpty, reps == nil, json == nil, !quiet else {
                 throw ValidationError("--single takes only --target and --ops")
             }
@@ -64,6 +68,7 @@ struct BenchCommand: ParsableCommand {
             targets: target.map { [$0] } ?? TargetName.allCases,
             reps: reps ?? 7,
             ops: ops)
+        runner.threaded = ThreadedBench.allCases.filter { workloadNames.isEmpty || workloadNames.contains($0.name) }
         if !quiet { runner.onWorkloadDone = Self.showProgress }
         let rows = runner.run()
 
@@ -77,6 +82,9 @@ struct BenchCommand: ParsableCommand {
         try report.write(to: path)
         print("report: \(URL(fileURLWithPath: path).standardizedFileURL.path)")
     }
+
+    /// Every workload's name, in the order the bench runs them.
+    static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name)
 
     private static func showProgress(_ rows: [BenchReport.Row]) {
         let medians = rows.map { "\($0.target) " + String(format: "%.2f ns", $0.nsPerOp.median) }

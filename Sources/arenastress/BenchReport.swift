@@ -62,6 +62,10 @@ struct BenchReport: Codable {
         /// The pointer checksum of the last repetition, in hex: JSON readers that hold
         /// numbers as doubles would round a 64-bit value.
         var checksum: String
+        /// Lock rows: this row's median over the plain pthread mutex's, same run.
+        var ratioToPlain: Double? = nil
+        /// Rows of the instrumented lock: contended acquisitions over all acquisitions.
+        var contentionRate: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case workload, target, threads, ops
@@ -69,6 +73,8 @@ struct BenchReport: Codable {
             case ratioToGlibc = "ratio_to_glibc"
             case osRequests = "os_requests"
             case checksum
+            case ratioToPlain = "ratio_to_plain"
+            case contentionRate = "contention_rate"
         }
 
         // Written by hand so an unknown value is an explicit null, not a missing key.
@@ -82,6 +88,8 @@ struct BenchReport: Codable {
             try c.encode(ratioToGlibc, forKey: .ratioToGlibc)
             try c.encode(osRequests, forKey: .osRequests)
             try c.encode(checksum, forKey: .checksum)
+            try c.encodeIfPresent(ratioToPlain, forKey: .ratioToPlain)
+            try c.encodeIfPresent(contentionRate, forKey: .contentionRate)
         }
     }
 

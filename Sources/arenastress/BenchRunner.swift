@@ -19,9 +19,13 @@ struct BenchRunner {
         var osRequests: Int?
     }
 
-    /// Runs every workload on every target; rows come in workload order, then target order.
+    /// The multi-threaded and lock workloads to run after `workloads`.
+    var threaded: [ThreadedBench] = []
+
+    /// Runs every workload on every target that applies; rows come in workload order,
+    /// then target order.
     func run() -> [BenchReport.Row] {
-        workloads.flatMap(runWorkload)
+        workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) }
     }
 
     private func runWorkload(_ workload: Workload) -> [BenchReport.Row] {
@@ -29,6 +33,8 @@ struct BenchRunner {
         let requested = ops ?? workload.defaultOps
         let pairs = workload.pairs(requested: requested)
         var samples = [TargetName: [Sample]]()
+        let targets = self.targets.filter { $0 != .plain }
+        guard !targets.isEmpty else { return [] }
         for rep in 0...reps {
             for target in targets {
                 let sample = Self.measure(target, workload, ops: requested, input: input)
@@ -63,6 +69,7 @@ struct BenchRunner {
         switch target {
         case .model: measure(ModelTarget.self, workload, ops: ops, input: input)
         case .glibc: measure(GlibcTarget.self, workload, ops: ops, input: input)
+        case .plain: preconditionFailure("the plain mutex is a target of the lock workloads only")
         }
     }
 
@@ -89,6 +96,8 @@ struct BenchRunner {
         case .glibc:
             var glibc = GlibcTarget()
             return workload.run(&glibc, ops: ops, input: input)
+        case .plain:
+            preconditionFailure("the plain mutex is a target of the lock workloads only")
         }
     }
 

@@ -17,6 +17,8 @@ protocol BenchTarget {
 enum TargetName: String, CaseIterable, ExpressibleByArgument, Sendable {
     case model
     case glibc
+    /// A bare pthread mutex: the baseline of the lock workloads.
+    case plain
 }
 
 /// The ptmalloc2 model: one `ArenaSet` and one attached thread.

@@ -70,7 +70,9 @@ enum ThreadedWorkload {
         let target = T(threads: 2)
         let requestsBefore = target.osRequests
         let queue = HandoffRing(capacity: 8)
-        let buffers = 8
+        // The producer fills a buffer before it can queue it: one more buffer than the
+        // queue holds, so it never refills one still queued or being freed.
+        let buffers = 16
         let blocks = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: buffers * batch)
         let checksums = UnsafeMutablePointer<UInt64>.allocate(capacity: 16)
         checksums.initialize(repeating: 0, count: 16)

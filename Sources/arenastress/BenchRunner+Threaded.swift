@@ -1,0 +1,64 @@
+/// The multi-threaded and lock workloads, timed as the single-threaded ones are: the
+/// targets interleaved, one warm-up repetition, medians of the timed ones. A time is
+/// the slowest thread's, divided by all threads' pairs together.
+extension BenchRunner {
+    private struct ThreadedSample {
+        var nanoseconds: UInt64
+        var checksum: UInt64
+        var osRequests: Int?
+        var acquisitions: Int?
+        var contended: Int?
+    }
+
+    func run(_ bench: ThreadedBench, targets wanted: [TargetName]) -> [BenchReport.Row] {
+        let targets = bench.targets.filter(wanted.contains)
+        guard !targets.isEmpty else { return [] }
+        let pairs = ops ?? bench.defaultOps
+        var samples = [TargetName: [ThreadedSample]]()
+        for rep in 0...reps {
+            for target in targets {
+                let sample = Self.measure(bench, target, pairs: pairs, seed: UInt64(rep + 1))
+                if rep > 0 { samples[target, default: []].append(sample) }
+            }
+        }
+        let spreads = samples.mapValues { runs in BenchReport.Spread(runs.map { Double($0.nanoseconds) / Double(pairs) }) }
+        let rows = targets.map { target in
+            let runs = samples[target]!
+            let spread = spreads[target]!
+            let ratio = spreads[bench.baseline].flatMap { $0.median > 0 ? ((spread.median / $0.median) * 10_000).rounded() / 10_000 : nil }
+            let acquisitions = runs.compactMap(\.acquisitions).reduce(0, +)
+            let contended = runs.compactMap(\.contended).reduce(0, +)
+            return BenchReport.Row(
+                workload: bench.name, target: target.rawValue, threads: bench.threads, ops: pairs, nsPerOp: spread,
+                ratioToGlibc: bench.isLock ? nil : ratio,
+                osRequests: runs.last!.osRequests,
+                checksum: "0x" + String(runs.last!.checksum, radix: 16),
+                ratioToPlain: bench.isLock ? ratio : nil,
+                contentionRate: runs.last!.acquisitions == nil || acquisitions == 0
+                    ? nil : (Double(contended) / Double(acquisitions) * 1_000_000).rounded() / 1_000_000)
+        }
+        onWorkloadDone?(rows)
+        return rows
+    }
+
+    private static func measure(_ bench: ThreadedBench, _ target: TargetName, pairs: Int, seed: UInt64) -> ThreadedSample {
+        switch bench {
+        case .larson1, .larson2:
+            let o = target == .model
+                ? ThreadedWorkload.larson(ModelThreadedTarget.self, threads: bench.threads, ops: pairs, seed: seed)
+                : ThreadedWorkload.larson(GlibcThreadedTarget.self, threads: bench.threads, ops: pairs, seed: seed)
+            return ThreadedSample(nanoseconds: o.nanoseconds, checksum: o.checksum, osRequests: o.osRequests,
+                                  acquisitions: o.lockAcquisitions, contended: o.contended)
+        case .xmalloc2:
+            let o = target == .model
+                ? ThreadedWorkload.xmalloc(ModelThreadedTarget.self, ops: pairs, seed: seed)
+                : ThreadedWorkload.xmalloc(GlibcThreadedTarget.self, ops: pairs, seed: seed)
+            return ThreadedSample(nanoseconds: o.nanoseconds, checksum: o.checksum, osRequests: o.osRequests,
+                                  acquisitions: o.lockAcquisitions, contended: o.contended)
+        case .lockUncontended, .lockContended:
+            let o = LockWorkload.run(instrumented: target == .model, threads: bench.threads, pairs: pairs, seed: seed)
+            return ThreadedSample(nanoseconds: o.nanoseconds, checksum: 0, osRequests: nil,
+                                  acquisitions: o.acquisitions, contended: o.contended)
+        }
+    }
+}

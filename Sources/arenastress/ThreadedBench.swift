@@ -1,0 +1,40 @@
+/// The bench's multi-threaded and lock workloads, beside the single-threaded `Workload`s.
+enum ThreadedBench: String, CaseIterable, Sendable {
+    /// larson with one thread: the baseline of larson-2t's scaling.
+    case larson1 = "larson-1t"
+    /// larson on two threads, 5000 slots each, sizes 8..1000, one free in 16 remote.
+    case larson2 = "larson-2t"
+    /// xmalloc: one producer, one consumer, batches of 4096 x 64 bytes.
+    case xmalloc2 = "xmalloc-2t"
+    /// One thread taking and releasing an arena lock nobody else wants.
+    case lockUncontended = "lock-uncontended"
+    /// Two threads hammering one lock.
+    case lockContended = "lock-contended"
+
+    var name: String { rawValue }
+
+    var threads: Int {
+        switch self {
+        case .larson1, .lockUncontended: 1
+        case .larson2, .xmalloc2, .lockContended: 2
+        }
+    }
+
+    var isLock: Bool { self == .lockUncontended || self == .lockContended }
+
+    /// The targets it compares: the model against glibc, or the instrumented lock
+    /// against a plain pthread mutex.
+    var targets: [TargetName] { isLock ? [.model, .plain] : [.model, .glibc] }
+
+    /// The target every ratio is taken against.
+    var baseline: TargetName { isLock ? .plain : .glibc }
+
+    /// Pairs (malloc+free, or lock+unlock) in one repetition unless `--ops` says otherwise.
+    var defaultOps: Int {
+        switch self {
+        case .larson1, .larson2: 4_000_000
+        case .xmalloc2: 4_096 * 1_000
+        case .lockUncontended, .lockContended: 10_000_000
+        }
+    }
+}
