@@ -1,0 +1,109 @@
+import ArenaModel
+
+/// G1-G3: the workload's live blocks against the heap. Blocks are marked before the
+/// walk (a block on a listed chunk is G2 at once), matched by the walk, and read only
+/// once they are known to be in-use chunks whose usable size covers the request.
+extension CheckRun {
+    /// Marks every heap block; checks mmapped ones against the registry.
+    mutating func markLedger(_ ledgers: [Ledger]) {
+        var mmappedSeen: Set<UInt> = []
+        for ledger in ledgers {
+            for block in ledger.blocks {
+                statistics.ledgerBlocks += 1
+                let chunk = block.address &- 16
+                guard block.address & 15 == 0 else {
+                    unverifiableBlocks.insert(chunk)
+                    note(.g1, chunk: chunk, "live block 0x\(Hex.string(block.address)) (id \(block.id)) is not 16-byte aligned",
+                         expected: "a 16-aligned user pointer", actual: "0x\(Hex.string(block.address))")
+                    continue
+                }
+                if let heap = map.heap(containing: chunk, span: 32) {
+                    let old = mark(chunk, heap: heap, code: CheckRun.liveMark)
+                    if old != 0 {
+                        unverifiableBlocks.insert(chunk)
+                        note(.g2, chunk: chunk, "live block 0x\(Hex.string(block.address)) (id \(block.id)) is also in \(CheckRun.markName(old))",
+                             expected: "a chunk held by one block and in no list", actual: "in \(CheckRun.markName(old))")
+                    }
+                } else if mmapped.contains(chunk) {
+                    if !mmappedSeen.insert(chunk).inserted {
+                        unverifiableBlocks.insert(chunk)
+                        note(.g2, chunk: chunk, "mmapped block 0x\(Hex.string(block.address)) (id \(block.id)) is held twice",
+                             expected: "one block per chunk", actual: "two ledger entries")
+                    }
+                } else {
+                    unverifiableBlocks.insert(chunk)
+                    note(.g1, chunk: chunk, "live block 0x\(Hex.string(block.address)) (id \(block.id)) is in no heap and not an mmapped chunk",
+                         expected: "an in-use chunk or a registered mmapped chunk", actual: "0x\(Hex.string(block.address))")
+                }
+            }
+        }
+    }
+
+    /// G1 (usable size) and G3 (content) for every block the walk matched.
+    mutating func verifyLedger(_ ledgers: [Ledger]) {
+        for ledger in ledgers {
+            for block in ledger.blocks {
+                let chunk = block.address &- 16
+                if unverifiableBlocks.contains(chunk) { continue }
+                let head = GlibcLayout.peek(chunk &+ 8)
+                let isMapped = mmapped.contains(chunk)
+                let usable = Int(bitPattern: head & ~GlibcLayout.flagBits) - (isMapped ? 16 : 8)
+                if isMapped != (head & 2 != 0) || usable < block.requestSize {
+                    note(.g1, chunk: chunk, field: chunk &+ 8,
+                         "live block 0x\(Hex.string(block.address)) (id \(block.id)) \(usable < block.requestSize ? "is larger than its chunk" : "has the wrong IS_MMAPPED flag")",
+                         expected: "usable size at least \(block.requestSize)\(isMapped ? ", IS_MMAPPED" : "")", actual: "size field 0x\(Hex.string(head))")
+                    continue
+                }
+                let mem = UnsafeRawPointer(bitPattern: block.address).unsafelyUnwrapped
+                if let offset = ContentPattern.firstMismatch(in: mem, requestSize: block.requestSize, id: block.id, coverage: ledger.coverage) {
+                    note(.g3, chunk: chunk, field: block.address &+ UInt(offset) & ~7,
+                         "live block 0x\(Hex.string(block.address)) (id \(block.id), \(block.requestSize) bytes) was overwritten at offset \(offset)",
+                         expected: "byte 0x\(Hex.string(UInt(ContentPattern.byte(at: offset, id: block.id))))",
+                         actual: "0x\(Hex.string(UInt(mem.load(fromByteOffset: offset, as: UInt8.self))))")
+                }
+            }
+        }
+    }
+
+    /// Marks the walks did not meet: list entries (L2) and live blocks (G1, G2) that lie on
+    /// no chunk boundary. Clears every mark left, so the bitmap is clean for the next check.
+    mutating func sweepUnmatchedMarks() {
+        guard marked != matched else { return }
+        for index in map.heaps.indices {
+            let heap = map.heaps[index]
+            for w in 0..<heap.markWordCount {
+                let word = marks + heap.markWords + w
+                var bits = word.pointee
+                guard bits != 0 else { continue }
+                word.pointee = 0
+                while bits != 0 {
+                    let slot = bits.trailingZeroBitCount / 2
+                    let code = (bits >> UInt64(slot * 2)) & 3
+                    bits &= ~(3 << UInt64(slot * 2))
+                    unmatched(heap.firstChunk &+ UInt(w * 32 + slot) << 4, code: code, heap: index)
+                }
+            }
+        }
+    }
+
+    private mutating func unmatched(_ chunk: UInt, code: UInt64, heap: Int) {
+        if code == CheckRun.liveMark { unverifiableBlocks.insert(chunk) }
+        let stop = walkStops[heap]
+        let where_: String
+        if let stop, chunk >= stop {
+            where_ = "lies beyond 0x\(Hex.string(stop)), where the walk of its heap stopped"
+        } else if let container = containingChunk(chunk, heap: heap) {
+            where_ = "lies inside chunk 0x\(Hex.string(container.address)) of size 0x\(Hex.string(container.size))"
+        } else {
+            where_ = "is on no chunk boundary the walk found"
+        }
+        if code == CheckRun.liveMark {
+            let overlaps = stop.map { chunk < $0 } ?? true
+            note(overlaps ? .g2 : .g1, chunk: chunk, "live block 0x\(Hex.string(chunk &+ 16)) \(where_)",
+                 expected: "an in-use chunk of its own", actual: where_)
+        } else {
+            note(.l2, chunk: chunk, "an entry of \(CheckRun.markName(code)), 0x\(Hex.string(chunk)), \(where_)",
+                 expected: "a chunk boundary found by the walk", actual: where_)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// The corruption corpus (shared/design/invariants.md): each kind a deliberate fault a
+/// scenario phase can inject with `Corruptor.inject`. "Foreign" addresses lie in the
+/// corruptor's own page, outside every heap, so that the model can follow them after
+/// the injection without faulting, as glibc would follow an attacker's pointer.
+public enum CorruptionKind: String, CaseIterable, Sendable, Codable {
+    /// `free(a); free(a)` on a tcache-sized block: the second free finds a's tcache key
+    /// (a+8) and walks the bin. Writes nothing itself.
+    case doubleFreeTcache = "double-free-tcache"
+    /// With the size's tcache bin full, `free(a); free(b); free(a)` on fastbin-sized
+    /// blocks: the fastbin becomes a -> b -> a. Writes nothing itself.
+    case fastbinDup = "fastbin-dup"
+    /// fastbin-dup, then 8 bytes at a+0x10 (a's fd): the safe-linked address of a fake
+    /// chunk in the foreign page, `((a+0x10) >> 12) ^ fake`.
+    case fastbinDupIntoForeign = "fastbin-dup-into-foreign"
+    /// Frees b then a into an emptied tcache bin, then 8 bytes at a's user pointer (its
+    /// `next`): `(mem >> 12) ^ foreign`.
+    case tcachePoisoning = "tcache-poisoning"
+    /// Writes a fake chunk header (16 bytes: prev_size 0, size S|PREV_INUSE) and the next
+    /// fake header (0x21) into the foreign page, then frees the fake chunk; one seed in
+    /// four misaligns it by 8.
+    case houseOfSpirit = "house-of-spirit"
+    /// Blocks a (a large chunk) and b adjacent: 48 bytes at a's user pointer (a fake free
+    /// chunk: prev_size 0, size a-0x10, fd holder-0x18, bk holder-0x10, null nextsize
+    /// links, with the holder in the foreign page pointing at the fake chunk), 8 bytes at
+    /// b's prev_size (a-0x10), and b's size with PREV_INUSE cleared (8 bytes at b+8).
+    case unsafeUnlink = "unsafe-unlink"
+    /// One 0x00 byte at a + request, the low byte of the next chunk's size field.
+    case poisonNullByte = "poison-null-byte"
+    /// Frees a (unsorted), then 8 bytes at a+8: its size plus its live neighbour b's size.
+    case overlappingChunks = "overlapping-chunks"
+    /// 8 bytes at a+8, a live chunk's size: plus its live neighbour's size (or, one seed in
+    /// two, plus another multiple of 16).
+    case overlappingInUse = "overlapping-inuse"
+    /// 8 bytes at top+8: all ones.
+    case houseOfForce = "house-of-force"
+    /// 8 bytes at top+8: the size less one or more whole pages, PREV_INUSE kept.
+    case topShrink = "top-shrink"
+    /// Frees a (unsorted), then 8 bytes at a+0x18 (its bk): a foreign fake chunk.
+    case unsortedBk = "unsorted-bk"
+    /// Frees a 0x420 chunk and sorts it into its large bin, then 8 bytes at a+0x28 (its
+    /// bk_nextsize): a foreign fake chunk.
+    case largeNextsize = "large-nextsize"
+    /// One byte at chunk+8: NON_MAIN_ARENA (0x4) flipped, on a live chunk or (one seed
+    /// in two) a free one.
+    case arenaFlag = "arena-flag"
+    /// Two bytes in the thread's tcache_perthread_struct: one bin's count moved away
+    /// from its list's length.
+    case tcacheCount = "tcache-count"
+    /// 8 random bytes over a link of a freed chunk: a tcache entry's next or key, a
+    /// fastbin chunk's fd, an unsorted or large-bin chunk's fd or bk.
+    case useAfterFreeWrite = "use-after-free-write"
+    /// 0x41 bytes from a + request over the rest of a, the next chunk's prev_size and
+    /// size, and 0-8 bytes of its user data.
+    case overflowIntoNext = "overflow-into-next"
+    /// 1-8 bytes inside another live block, each differing from its pattern.
+    case canaryScribble = "canary-scribble"
+    /// 8 bytes at chunk+8 of an mmapped chunk: its size enlarged by whole pages or (one
+    /// seed in two) by a multiple of 16. Revert it before the `ArenaSet` goes away: its
+    /// deinit unmaps each mmapped chunk by the size the chunk says.
+    case mmapSize = "mmap-size"
+}

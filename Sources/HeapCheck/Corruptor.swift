@@ -1,0 +1,108 @@
+import ArenaModel
+import Glibc
+
+/// Injects the corruption corpus into a model, as a scenario phase asks for it.
+///
+/// Each injection sets up what its kind needs with ordinary calls on the given thread
+/// (the blocks it keeps go into the given ledger, as a worker's would), writes its
+/// bytes, and returns the writes and the call the corruption implies next. Pointers
+/// to "foreign" memory lead into a page the corruptor owns, outside every heap; keep
+/// the corruptor alive as long as the model may follow them.
+public final class Corruptor {
+    /// The foreign page(s): fake chunks and pointer holders live here.
+    let foreign: UnsafeMutableRawPointer
+    static let foreignSize = 0x10000
+    var writes: [InjectedWrite] = []
+    var random = SplitMix64(seed: 0)
+    private var nextID: UInt64 = 1 << 62
+
+    public init() {
+        let p = mmap(nil, Corruptor.foreignSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let p, p != MAP_FAILED else { fatalError("arenastress: cannot map the corruptor's page") }
+        foreign = p
+    }
+
+    deinit { munmap(foreign, Corruptor.foreignSize) }
+
+    /// Injects `kind` through `thread` of `set`; `seed` chooses sizes, offsets and values.
+    public func inject(_ kind: CorruptionKind, into set: ArenaSet, thread: MallocThread, ledger: inout Ledger, seed: UInt64) -> Injection {
+        writes = []
+        random = SplitMix64(seed: seed ^ 0x5EED_C0DE)
+        foreign.initializeMemory(as: UInt8.self, repeating: 0, count: Corruptor.foreignSize)
+        let (summary, followUp) = run(kind, set, thread, &ledger)
+        return Injection(kind: kind, summary: summary, writes: writes, followUp: followUp)
+    }
+
+    // MARK: helpers for the kinds
+
+    /// Writes `value`'s low `count` bytes at `address`, recording the write.
+    func write(_ address: UInt, _ value: UInt, count: Int = 8) {
+        let p = UnsafeMutableRawPointer(bitPattern: address)!
+        let before = (0..<count).map { p.load(fromByteOffset: $0, as: UInt8.self) }
+        let after = (0..<count).map { UInt8(truncatingIfNeeded: value >> UInt(8 * $0)) }
+        for (i, byte) in after.enumerated() { p.storeBytes(of: byte, toByteOffset: i, as: UInt8.self) }
+        writes.append(InjectedWrite(address: address, before: before, after: after))
+    }
+
+    /// Writes `bytes` at `address`, recording the write.
+    func write(_ address: UInt, bytes: [UInt8]) {
+        let p = UnsafeMutableRawPointer(bitPattern: address)!
+        let before = (0..<bytes.count).map { p.load(fromByteOffset: $0, as: UInt8.self) }
+        for (i, byte) in bytes.enumerated() { p.storeBytes(of: byte, toByteOffset: i, as: UInt8.self) }
+        writes.append(InjectedWrite(address: address, before: before, after: bytes))
+    }
+
+    /// An address in the foreign page, 16-aligned.
+    func foreignAddress(_ offset: Int) -> UInt { UInt(bitPattern: foreign) + UInt(offset) }
+
+    /// A block of `size` bytes that the ledger keeps.
+    func hold(_ size: Int, _ thread: MallocThread, _ ledger: inout Ledger) -> UInt {
+        let p = thread.malloc(size)!
+        nextID += 1
+        ledger.add(p, requestSize: size, id: nextID)
+        return UInt(bitPattern: p)
+    }
+
+    /// Blocks of `sizes` whose chunks follow each other, all held by the ledger; blocks
+    /// that do not line up are held too (the model served them from bins), and the
+    /// next try comes from top.
+    func adjacentRun(_ sizes: [Int], _ thread: MallocThread, _ ledger: inout Ledger) -> [UInt] {
+        for _ in 0..<256 {
+            let blocks = sizes.map { hold($0, thread, &ledger) }
+            if zip(blocks, blocks.dropFirst()).allSatisfy({ $0 - 16 + Self.chunkSize($0 - 16) == $1 - 16 }) { return blocks }
+        }
+        preconditionFailure("HeapCheck: the model gave no adjacent blocks in 256 tries")
+    }
+
+    /// Empties the tcache bin that serves `size`: up to tcache_count blocks taken and held.
+    func drainTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) {
+        for _ in 0..<set.parameters.tcacheCount { _ = hold(size, thread, &ledger) }
+    }
+
+    /// Fills the tcache bin that serves `size`: tcache_count blocks taken and freed.
+    func fillTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread) {
+        let blocks = (0..<set.parameters.tcacheCount).map { _ in thread.malloc(size)! }
+        blocks.forEach(thread.free)
+    }
+
+    /// Frees a block the ledger holds.
+    func release(_ mem: UInt, _ thread: MallocThread, _ ledger: inout Ledger) {
+        let p = UnsafeMutableRawPointer(bitPattern: mem)!
+        ledger.remove(p)
+        thread.free(p)
+    }
+
+    /// The chunk size at `chunk`, flags cleared.
+    static func chunkSize(_ chunk: UInt) -> UInt { GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits }
+
+    /// The malloc_state of the arena a chunk of the thread belongs to (heap_info's
+    /// ar_ptr for a non-main chunk).
+    static func arena(of chunk: UInt, _ set: ArenaSet) -> UInt {
+        GlibcLayout.peek(chunk &+ 8) & 4 == 0 ? set.mainArenaAddress : GlibcLayout.peek(chunk & ~(GlibcLayout.heapMaxSize - 1))
+    }
+
+    /// The tcache_perthread_struct whose bin `bin` starts with `mem`.
+    static func tcache(holding mem: UInt, bin: Int, _ set: ArenaSet) -> UInt? {
+        set.threadCaches.first { GlibcLayout.peek($0 &+ GlibcLayout.tcacheEntries &+ UInt(bin) &* 8) == mem }
+    }
+}

@@ -1,1 +1,0 @@
-// The HeapCheck module: see issue 3.
