@@ -44,6 +44,9 @@ extension CheckRun {
             let top = map.arenas[map.heaps[heap].arena].top
             if labels[top] != nil { labels[top] = "<- top 0x\(Hex.string(top))" }
         }
+        if chunk != 0 && labels[chunk] == nil && map.isReadable(chunk, span: 16) {
+            labels[chunk] = "<- chunk 0x\(Hex.string(chunk)), size field 0x\(Hex.string(GlibcLayout.peek(chunk &+ 8)))"
+        }
         var rows: [String] = []
         var row = focus &- 0x40
         while row <= focus &+ 0x40 {
@@ -55,7 +58,7 @@ extension CheckRun {
                 return byte >= 0x20 && byte < 0x7f ? Character(Unicode.Scalar(byte)) : "."
             }
             let flag = row == focus ? "=> " : "   "
-            rows.append("\(flag)0x\(Hex.word(row))  0x\(Hex.word(a))  0x\(Hex.word(b))  \(String(text))  \(labels[row] ?? "")")
+            rows.append("\(flag)0x\(Hex.word(row))  0x\(Hex.word(a))  0x\(Hex.word(b))  \(String(text))" + (labels[row].map { "  " + $0 } ?? ""))
         }
         return rows.map { "    " + $0 }.joined(separator: "\n")
     }

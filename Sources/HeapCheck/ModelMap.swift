@@ -143,6 +143,11 @@ struct ModelMap {
         if !chain.contains(where: { $0.base == firstHeap }), let size = Self.validHeapSize(firstHeap, arena: arena, probe: probe) {
             chain.append((firstHeap, size))
         }
+        let firstPrev = GlibcLayout.peek(firstHeap &+ GlibcLayout.heapPrev)
+        if chain.contains(where: { $0.base == firstHeap }) && firstPrev != 0 {
+            findings.add(.w1, arena: index, chunk: firstHeap, message: "the arena's first heap has a prev heap",
+                         expected: "prev 0x0 in heap_info 0x\(Hex.string(firstHeap))", actual: "0x\(Hex.string(firstPrev))")
+        }
         for (base, size) in chain.reversed() {
             arenas[index].heaps.append(heaps.count)
             heaps.append(HeapExtent(arena: index, base: base,

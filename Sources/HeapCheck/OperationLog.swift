@@ -1,3 +1,5 @@
+import ArenaModel
+
 /// One call a worker made, as its operation log keeps it.
 public struct LoggedOperation: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
@@ -26,10 +28,9 @@ public struct LoggedOperation: Sendable, Equatable, CustomStringConvertible {
         return "#\(sequence) thread \(thread): \(kind.rawValue)(\(argument))\(returned)"
     }
 
-    /// True if the blocks this operation passed or returned overlap `range` (a chunk,
-    /// its header and the next chunk's prev_size included).
+    /// True if the chunks of the blocks this operation passed or returned overlap `range`.
     func touches(_ range: Range<UInt>) -> Bool {
-        let span = UInt(max(size, 16)) + 24
+        let span = UInt(Layout.requestToSize(max(size, 0)))
         for p in [pointer, result] where p != 0 {
             let start = p &- 16
             if start < range.upperBound && range.lowerBound < start &+ span { return true }
