@@ -10,3 +10,9 @@ extension ArenaSet {
     /// thread can change an arena between two calls of the one thread.
     public var isMultiThreaded: Bool { g.multiThreaded }
 }
+
+extension MallocThread {
+    /// This thread's tcache_perthread_struct (the user data of its 0x290 chunk), or nil
+    /// before its first malloc and after it is detached.
+    public var tcacheAddress: UInt? { tcache.map { UInt(bitPattern: $0.base) } }
+}

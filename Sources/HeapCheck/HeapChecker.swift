@@ -61,20 +61,15 @@ public final class HeapChecker {
 
     private func report(_ run: CheckRun, logs: [OperationLog]) -> HeapReport {
         let violations = run.findings.findings.map { finding -> HeapViolation in
-            let arena = finding.arena.map { run.map.arenas[$0].address } ?? 0
-            let heap = finding.heap.map { run.map.heaps[$0].base } ?? 0
-            var chunkSize: UInt = 32
-            if finding.chunk != 0 && run.map.isReadable(finding.chunk, span: 16) {
-                chunkSize = min(max(GlibcLayout.peek(finding.chunk &+ 8) & ~GlibcLayout.flagBits, 16), 1 << 16)
+            var violation = run.violation(finding)
+            if finding.chunk != 0 && !logs.isEmpty {
+                var chunkSize: UInt = 32
+                if run.map.isReadable(finding.chunk, span: 16) {
+                    chunkSize = min(max(GlibcLayout.peek(finding.chunk &+ 8) & ~GlibcLayout.flagBits, 16), 1 << 16)
+                }
+                violation.recentOperations = OperationLog.lastTouching(finding.chunk..<finding.chunk &+ chunkSize, in: logs, limit: 6)
             }
-            return HeapViolation(
-                invariant: finding.invariant, message: finding.message, arena: arena, arenaIndex: finding.arena,
-                heap: heap, chunk: finding.chunk,
-                offset: heap != 0 && finding.chunk >= heap ? Int(bitPattern: finding.chunk - heap) : nil,
-                expected: finding.expected, actual: finding.actual,
-                neighbourhood: run.neighbourhood(chunk: finding.chunk, field: finding.field),
-                recentOperations: finding.chunk == 0 ? []
-                    : OperationLog.lastTouching(finding.chunk..<finding.chunk &+ chunkSize, in: logs, limit: 6))
+            return violation
         }
         return HeapReport(violations: violations.sorted { $0.invariant < $1.invariant }, counts: run.findings.counts,
                           statistics: run.statistics)
@@ -118,5 +113,18 @@ public struct HeapReport: Sendable, CustomStringConvertible {
             + (isSound ? "sound" : brokenInvariants.map { "\($0) x\(counts[$0]!)" }.joined(separator: ", "))]
         lines += violations.map(\.description)
         return lines.joined(separator: "\n")
+    }
+}
+
+extension CheckRun {
+    /// A finding dressed for people, without operations.
+    func violation(_ finding: Finding) -> HeapViolation {
+        let heap = finding.heap.map { map.heaps[$0].base } ?? 0
+        return HeapViolation(
+            invariant: finding.invariant, message: finding.message, arena: finding.arena.map { map.arenas[$0].address } ?? 0,
+            arenaIndex: finding.arena, heap: heap, chunk: finding.chunk,
+            offset: heap != 0 && finding.chunk >= heap ? Int(bitPattern: finding.chunk - heap) : nil,
+            expected: finding.expected, actual: finding.actual,
+            neighbourhood: neighbourhood(chunk: finding.chunk, field: finding.field), recentOperations: [])
     }
 }

@@ -21,11 +21,13 @@ struct BenchRunner {
 
     /// The multi-threaded and lock workloads to run after `workloads`.
     var threaded: [ThreadedBench] = []
+    /// Whether to end with the `check-walk` row.
+    var checkWalk = false
 
     /// Runs every workload on every target that applies; rows come in workload order,
     /// then target order.
     func run() -> [BenchReport.Row] {
-        workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) }
+        workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) } + (checkWalk ? runCheckWalk() : [])
     }
 
     private func runWorkload(_ workload: Workload) -> [BenchReport.Row] {
@@ -101,7 +103,7 @@ struct BenchRunner {
         }
     }
 
-    private static func monotonicNanoseconds() -> UInt64 {
+    static func monotonicNanoseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
