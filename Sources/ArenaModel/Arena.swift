@@ -37,7 +37,7 @@ public struct Arena: Equatable {
 
     /// The arena's mutex, instrumented: its word is malloc_state's `mutex`.
     @inline(__always)
-    func mutex(_ g: Globals) -> InstrumentedLock { InstrumentedLock(word: base, site: g.lockSite(index), index: index) }
+    func mutex(_ g: Globals) -> InstrumentedLock { InstrumentedLock(word: base, index: index) }
 
     /// `__libc_lock_lock (av->mutex)` by thread `t`; true if the lock was free.
     @inline(__always) @discardableResult

@@ -24,11 +24,9 @@ public final class ArenaSet: @unchecked Sendable {
     /// How threads are spread over arenas.
     public let policy: ArenaPolicy
     let g: Globals
-    /// The model's static data: glibc's globals, the main arena's malloc_state, then the
-    /// sites of the arena locks.
+    /// The model's static data: glibc's globals, then the main arena's malloc_state.
     private let staticData: UnsafeMutableRawPointer
-    private static let lockSitesOffset = Layout.alignUp(Globals.byteCount + Arena.byteCount + 64, 64)
-    private static let staticDataSize = Layout.alignUp(lockSitesOffset + LockRecorder.capacity * InstrumentedLock.siteByteCount, Layout.pageSize)
+    private static let staticDataSize = Layout.alignUp(Globals.byteCount + Arena.byteCount + 64, Layout.pageSize)
     /// The attached threads: their blocks' addresses, with their lock recordings.
     let threads = Mutex<[UInt: LockRecording]>([:])
     /// The lock uses of threads that have been detached.
@@ -47,7 +45,6 @@ public final class ArenaSet: @unchecked Sendable {
         g = Globals(base: raw)
         let main = Arena(raw + Layout.alignUp(Globals.byteCount, 64))
         g[.mainArena] = Int(bitPattern: main.base)
-        g[.lockSites] = Int(bitPattern: raw + ArenaSet.lockSitesOffset)
         g[.arenaPolicy] = policy.rawValue
         main.initState(isMain: true)
         main.next = main

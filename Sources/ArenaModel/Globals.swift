@@ -28,8 +28,8 @@ struct Globals {
         // kernel requests
         case osMmap, osMunmap, osMprotect, osMremap, osMadvise, osBrk
         case osBytesMapped, osBytesReleased
-        // locks (4-byte words in 8-byte slots), and the table of the arena locks' sites
-        case listLock, freeListLock, registryLock, lockSites
+        // locks (4-byte words in 8-byte slots)
+        case listLock, freeListLock, registryLock
         // the registry of mmapped chunks: its table, capacity and count
         case registryTable, registryCapacity, registryCount
         // the violation log
@@ -55,13 +55,6 @@ struct Globals {
     @inline(__always)
     func atomic(_ field: Field) -> UnsafeAtomic<Int> {
         UnsafeAtomic(at: pointer(field).assumingMemoryBound(to: Int.AtomicRepresentation.self))
-    }
-
-    /// The shared record of arena lock `index` (last owner, its CPU).
-    @inline(__always)
-    func lockSite(_ index: Int) -> UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer(bitPattern: self[.lockSites]).unsafelyUnwrapped
-            + (index < LockRecorder.capacity ? index : LockRecorder.capacity - 1) * InstrumentedLock.siteByteCount
     }
 
     /// A lock of the model's own bookkeeping, not an arena's.

@@ -1,7 +1,7 @@
 import Glibc
 
 /// Nanoseconds on the monotonic clock (a vDSO call, no system call).
-@inline(__always)
+@inlinable @inline(__always)
 public func monotonicNanoseconds() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)

@@ -11,22 +11,22 @@ public struct FutexLock {
     /// The lock word: 4 bytes, 4-aligned, zero when free.
     public let word: UnsafeMutableRawPointer
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public init(word: UnsafeMutableRawPointer) { self.word = word }
 
-    @inline(__always)
-    private var atomic: UnsafeAtomic<UInt32> {
+    @inlinable @inline(__always)
+    var atomic: UnsafeAtomic<UInt32> {
         UnsafeAtomic(at: word.assumingMemoryBound(to: UInt32.AtomicRepresentation.self))
     }
 
     /// Takes the lock if it is free; false (the contention event) if it is held.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func tryLock() -> Bool {
         atomic.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged
     }
 
     /// Takes the lock, waiting in the kernel while another thread holds it.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func lock() {
         if !tryLock() { lockAfterContention() }
     }
@@ -42,13 +42,13 @@ public struct FutexLock {
     }
 
     /// Releases the lock, waking one waiter if the word says there may be one.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func unlock() {
         if atomic.exchange(0, ordering: .releasing) == 2 { wakeOne() }
     }
 
-    @inline(never)
-    private func wakeOne() { cs_futex_wake(wordPointer, 1) }
+    @usableFromInline @inline(never)
+    func wakeOne() { cs_futex_wake(wordPointer, 1) }
 
     private var wordPointer: UnsafeMutablePointer<UInt32> { word.assumingMemoryBound(to: UInt32.self) }
 }

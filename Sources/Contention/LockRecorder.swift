@@ -1,3 +1,4 @@
+import CSupport
 import Histogram
 
 /// One thread's record of the locks it takes: counters per lock in raw memory that
@@ -11,28 +12,40 @@ public struct LockRecorder {
     public let base: UnsafeMutableRawPointer
 
     /// The handle for memory a `LockRecording` owns.
-    @inline(__always)
+    @inlinable @inline(__always)
     public init(base: UnsafeMutableRawPointer) { self.base = base }
 
     /// Locks a recorder distinguishes; higher indices share the last slot.
     public static let capacity = 256
     /// One acquisition in this many has its hold time measured.
     public static let holdSampleInterval = 64
-    static let headerSize = 64
-    static let countersSize = 64
+    @usableFromInline static let headerSize = 64
+    @usableFromInline static let countersSize = 64
     static let byteCount = headerSize + capacity * countersSize
 
-    /// The recorder's owner id (never 0): what a lock's site records as its owner.
-    public var id: Int { @inline(__always) get { base.load(as: Int.self) } }
+    /// The recorder's owner id (never 0).
+    @inlinable public var id: Int { @inline(__always) get { base.load(as: Int.self) } }
+
+    /// What this thread writes into a lock word it holds or releases: its CPU (as last
+    /// seen) and its owner tag, with the state bits clear.
+    @inlinable var tag: UInt32 { @inline(__always) get { base.load(fromByteOffset: 24, as: UInt32.self) } }
+
+    /// Reads the CPU the thread runs on into its tag; returns the CPU.
+    @usableFromInline func refreshCPU() -> Int {
+        let cpu = Int(cs_current_cpu())
+        let owner = tag & InstrumentedLock.ownerMask
+        base.storeBytes(of: UInt32(truncatingIfNeeded: max(cpu, 0) & 0x3FF) << 22 | owner, toByteOffset: 24, as: UInt32.self)
+        return cpu
+    }
 
     /// The counters of the lock at `index`.
-    @inline(__always)
+    @inlinable @inline(__always)
     func counters(_ index: Int) -> Counters {
         Counters(base: base + LockRecorder.headerSize + (index < LockRecorder.capacity ? index : LockRecorder.capacity - 1) * LockRecorder.countersSize)
     }
 
     /// Counts an acquisition down to the next hold sample.
-    @inline(__always)
+    @inlinable @inline(__always)
     func holdSampleDue() -> Bool {
         let left = base.load(fromByteOffset: 8, as: Int.self) &- 1
         if left > 0 {
@@ -47,24 +60,26 @@ public struct LockRecorder {
         Unmanaged<LockRecording>.fromOpaque(base.load(fromByteOffset: 16, as: UnsafeRawPointer.self)).takeUnretainedValue()
     }
 
-    func recordWait(_ index: Int, _ nanoseconds: UInt64) { owner.record(wait: nanoseconds, lock: index) }
-    func recordHold(_ index: Int, _ nanoseconds: UInt64) { owner.record(hold: nanoseconds, lock: index) }
+    @usableFromInline func recordWait(_ index: Int, _ nanoseconds: UInt64) { owner.record(wait: nanoseconds, lock: index) }
+    @usableFromInline func recordHold(_ index: Int, _ nanoseconds: UInt64) { owner.record(hold: nanoseconds, lock: index) }
 
     /// The counters one thread keeps for one lock.
-    struct Counters {
-        let base: UnsafeMutableRawPointer
+    @usableFromInline struct Counters {
+        @usableFromInline let base: UnsafeMutableRawPointer
 
-        enum Field: Int, CaseIterable {
+        @inlinable init(base: UnsafeMutableRawPointer) { self.base = base }
+
+        @usableFromInline enum Field: Int, CaseIterable {
             case acquisitions = 0, contended, refusedTries, ownerChanges, crossCPUOwnerChanges, holdStart
         }
 
-        @inline(__always)
+        @inlinable @inline(__always)
         subscript(_ field: Field) -> Int {
             get { base.load(fromByteOffset: field.rawValue &* 8, as: Int.self) }
             nonmutating set { base.storeBytes(of: newValue, toByteOffset: field.rawValue &* 8, as: Int.self) }
         }
 
-        @inline(__always)
+        @inlinable @inline(__always)
         func add(_ field: Field) { self[field] = self[field] &+ 1 }
     }
 }
@@ -84,6 +99,8 @@ public final class LockRecording: @unchecked Sendable {
         base.initializeMemory(as: UInt8.self, repeating: 0, count: LockRecorder.byteCount)
         base.storeBytes(of: id, as: Int.self)
         base.storeBytes(of: LockRecorder.holdSampleInterval, toByteOffset: 8, as: Int.self)
+        // The owner tag: 20 bits, never 0, in bits 2-21 of a lock word.
+        base.storeBytes(of: UInt32(id % 0xF_FFFF + 1) << 2, toByteOffset: 24, as: UInt32.self)
         recorder = LockRecorder(base: base)
         waits = Array(repeating: nil, count: LockRecorder.capacity)
         holds = Array(repeating: nil, count: LockRecorder.capacity)

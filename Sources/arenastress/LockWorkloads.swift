@@ -25,7 +25,7 @@ enum LockWorkload {
             mutex.deallocate()
             memory.deallocate()
         }
-        let lock = InstrumentedLock(word: memory, site: memory + 64, index: 0)
+        let lock = InstrumentedLock(word: memory, index: 0)
         let counter = memory + 128
         let perThread = pairs / threads
         nonisolated(unsafe) let shared = (lock, mutex, counter, recordings)
