@@ -79,51 +79,81 @@ extension CheckRun {
         }
     }
 
-    /// L2, L3, L6, L10 over arena `arena`'s fastbins.
+    /// Where one fastbin's walk stands.
+    private struct FastbinWalk {
+        let bin: Int
+        let classSize: UInt
+        var chunk: UInt
+        var field: UInt
+        var length = 0
+        var whole = true
+        var entries: [UInt] = []
+    }
+
+    /// L2, L3, L6, L10 over arena `arena`'s fastbins. The bins are walked side by side,
+    /// one step each in turn, so that their memory loads overlap instead of each waiting
+    /// on the one before.
     mutating func checkFastbins(of arena: Int) {
         let base = map.arenas[arena].address
+        var walks: [FastbinWalk] = []
         for bin in 0..<Layout.fastBinCount {
             let slot = base &+ GlibcLayout.fastbins &+ UInt(bin) &* 8
-            var chunk = GlibcLayout.peek(slot)
+            let chunk = GlibcLayout.peek(slot)
             let classSize = UInt(Layout.minSize + Layout.alignment * bin)
-            let name = "fastbin \(bin) (0x\(Hex.string(classSize))) of arena \(arena)"
             if chunk != 0 && classSize > UInt(parameters.maxFastChunkSize) {
-                note(.l3, chunk: chunk, arena: arena, "\(name) lies above global_max_fast but is not empty",
+                note(.l3, chunk: chunk, arena: arena, "fastbin \(bin) (0x\(Hex.string(classSize))) of arena \(arena) lies above global_max_fast but is not empty",
                      expected: "empty", actual: "first chunk 0x\(Hex.string(chunk))")
             }
-            var length = 0
-            var field = slot
-            var whole = true
-            var entries: [UInt] = []
-            while chunk != 0 {
-                guard chunk & 15 == 0, let heap = map.heap(containing: chunk, span: 32), map.heaps[heap].arena == arena else {
-                    note(length == 0 ? .l2 : .l10, chunk: length == 0 ? 0 : field &- 16, field: field, arena: arena,
-                         "\(name): entry \(length) points \(chunk & 15 != 0 ? "to a misaligned address" : "outside this arena's heaps")",
-                         expected: "a 16-aligned chunk in a heap of arena \(arena)", actual: "0x\(Hex.string(chunk))")
-                    whole = false
-                    break
-                }
-                let old = mark(chunk, heap: heap, code: CheckRun.cachedMark)
-                if old != 0 {
-                    note(.l6, chunk: chunk, "\(name): chunk 0x\(Hex.string(chunk)) is already in \(CheckRun.markName(old))",
-                         expected: "each chunk in one list once", actual: "listed again at position \(length)")
-                    whole = false
-                    break
-                }
-                if chains != nil { entries.append(chunk) }
-                let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
-                if size != classSize {
-                    note(.l3, chunk: chunk, "\(name) holds a chunk of another size", expected: "size 0x\(Hex.string(classSize))", actual: "size 0x\(Hex.string(size))")
-                }
-                length += 1
-                field = chunk &+ GlibcLayout.fd
-                chunk = (field >> 12) ^ GlibcLayout.peek(field)
-            }
-            if chains != nil && (!entries.isEmpty || !whole) {
-                chains!.append(BinChain(kind: .fast, owner: arena, index: bin, chunkSize: Int(classSize), count: nil,
-                                        entries: entries, isComplete: whole))
+            if chunk != 0 { walks.append(FastbinWalk(bin: bin, classSize: classSize, chunk: chunk, field: slot)) }
+        }
+        var active = walks.count
+        while active > 0 {
+            active = 0
+            for i in walks.indices where walks[i].chunk != 0 {
+                if step(&walks[i], arena: arena) { active += 1 } else { walks[i].chunk = 0 }
             }
         }
+        guard chains != nil else { return }
+        for walk in walks {
+            chains!.append(BinChain(kind: .fast, owner: arena, index: walk.bin, chunkSize: Int(walk.classSize), count: nil,
+                                    entries: walk.entries, isComplete: walk.whole))
+        }
+    }
+
+    /// One entry of a fastbin walk; false when the walk is over.
+    @inline(__always)
+    private mutating func step(_ walk: inout FastbinWalk, arena: Int) -> Bool {
+        let chunk = walk.chunk
+        guard chunk & 15 == 0, let heap = map.heap(containing: chunk, span: 32), map.heaps[heap].arena == arena else {
+            fastbinEscaped(walk, arena: arena)
+            walk.whole = false
+            return false
+        }
+        let old = mark(chunk, heap: heap, code: CheckRun.cachedMark)
+        if old != 0 {
+            note(.l6, chunk: chunk, "fastbin \(walk.bin) of arena \(arena): chunk 0x\(Hex.string(chunk)) is already in \(CheckRun.markName(old))",
+                 expected: "each chunk in one list once", actual: "listed again at position \(walk.length)")
+            walk.whole = false
+            return false
+        }
+        if chains != nil { walk.entries.append(chunk) }
+        let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
+        if size != walk.classSize {
+            note(.l3, chunk: chunk, "fastbin \(walk.bin) of arena \(arena) holds a chunk of another size",
+                 expected: "size 0x\(Hex.string(walk.classSize))", actual: "size 0x\(Hex.string(size))")
+        }
+        walk.length += 1
+        walk.field = chunk &+ GlibcLayout.fd
+        walk.chunk = (walk.field >> 12) ^ GlibcLayout.peek(walk.field)
+        return walk.chunk != 0
+    }
+
+    @inline(never)
+    private mutating func fastbinEscaped(_ walk: FastbinWalk, arena: Int) {
+        let chunk = walk.chunk
+        note(walk.length == 0 ? .l2 : .l10, chunk: walk.length == 0 ? 0 : walk.field &- 16, field: walk.field, arena: arena,
+             "fastbin \(walk.bin) (0x\(Hex.string(walk.classSize))) of arena \(arena): entry \(walk.length) points \(chunk & 15 != 0 ? "to a misaligned address" : "outside this arena's heaps")",
+             expected: "a 16-aligned chunk in a heap of arena \(arena)", actual: "0x\(Hex.string(chunk))")
     }
 
     /// L1, L3, L4, L6, L8 over arena `arena`'s unsorted, small and large bins.

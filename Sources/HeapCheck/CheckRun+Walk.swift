@@ -17,17 +17,24 @@ extension CheckRun {
         var previous: UInt = 0
         var previousSize: UInt = 0
         var previousMark: UInt64 = 0
-        var chunks = 0, inUse = 0, binned = 0, cached = 0
-        var inUseBytes: UInt = 0, binnedBytes: UInt = 0, cachedBytes: UInt = 0
-        var matchedBinned = 0, matchedCached = 0, matchedLive = 0
+        // Chunks and bytes by mark: 0 in use, 1 binned, 2 cached, 3 live.
+        var counts: (Int, Int, Int, Int) = (0, 0, 0, 0)
+        var bytes: (UInt, UInt, UInt, UInt) = (0, 0, 0, 0)
         let recording = spans != nil
+        // Each step's address comes from the size just loaded, so the walk would wait
+        // on memory chunk after chunk: loads running `readAhead` bytes in front of it
+        // (every cache line once, their values folded into `sink`) bring the heap in.
+        var ahead = first
+        var sink: UInt = 0
         while true {
             guard end &- p >= 16, p >= first else {
-                note(.w1, chunk: previous, "the walk reached the heap's end without meeting \(heap.isCurrent ? "top" : "the fenceposts")",
-                     expected: heap.isCurrent ? "top 0x\(Hex.string(top)) ending at 0x\(Hex.string(end))" : "fenceposts at 0x\(Hex.string(end &- 32))",
-                     actual: "the last chunk ends at 0x\(Hex.string(p))")
-                walkStops[index] = p
+                walkOverran(p, previous: previous, heap: index)
                 break
+            }
+            let horizon = min(p &+ CheckRun.readAhead, end &- 8)
+            while ahead < horizon {
+                sink ^= GlibcLayout.peek(ahead)
+                ahead &+= 128
             }
             let head = GlibcLayout.peek(p &+ 8)
             let size = head & ~GlibcLayout.flagBits
@@ -35,88 +42,126 @@ extension CheckRun {
             let word = markBase + Int(granule >> 5)
             let shift = (granule & 31) << 1
             let code = (word.pointee >> shift) & 3
-            if code != 0 {
-                word.pointee &= ~(3 << shift)
-                switch code {
-                case CheckRun.binnedMark: matchedBinned += 1
-                case CheckRun.cachedMark: matchedCached += 1
-                default: matchedLive += 1
-                }
-            }
+            if code != 0 { word.pointee &= ~(3 << shift) }
             if p == top {
                 checkTop(p, head: head, mark: code, previousMark: previousMark, end: end)
-                chunks += 1
+                if code != 0 { tally(code) }
+                statistics.chunks &+= 1
                 statistics.topBytes &+= Int(bitPattern: size)
                 if recording { spans!.append(ChunkSpan(address: p, size: Int(bitPattern: size), flags: Int(head & 7), state: .top, arena: heap.arena, heap: index)) }
                 break
             }
-            if head & 1 != (previousMark == CheckRun.binnedMark ? 0 : 1) {
-                prevInUseMismatch(p, head: head, previous: previous, previousSize: previousSize, previousMark: previousMark)
-            }
             if size < GlibcLayout.minSize || size & 15 != 0 || size > end &- p &- 16 {
-                if !heap.isCurrent && endsInFenceposts(p, head: head, end: end, previous: previous, previousSize: previousSize, heap: index) {
-                    chunks += 1
-                } else {
-                    note(heap.isCurrent ? .w2 : .w8, chunk: p, field: p &+ 8,
-                         heap.isCurrent ? "chunk size is not a multiple of 16 of at least MINSIZE inside the heap"
-                                        : "the heap is not the arena's current one and does not end with glibc's fenceposts",
-                         expected: heap.isCurrent ? "a size from 0x20 to 0x\(Hex.string(end &- p &- 16)), a multiple of 0x10"
-                                                  : "0x10|PREV_INUSE at 0x\(Hex.string(end &- 32)), 0x1 at 0x\(Hex.string(end &- 16))",
-                         actual: "size field 0x\(Hex.string(head))")
-                    walkStops[index] = p
-                }
+                walkEnded(p, head: head, mark: code, previous: previous, previousSize: previousSize, previousMark: previousMark, heap: index)
                 break
             }
-            if head & 2 != 0 {
-                note(.w2, chunk: p, field: p &+ 8, "IS_MMAPPED is set on a chunk inside a heap", expected: "flag 0x2 clear", actual: "size field 0x\(Hex.string(head))")
-            }
             let next = p &+ size
-            if code == CheckRun.binnedMark {
-                if previousMark == CheckRun.binnedMark {
-                    note(.w5, chunk: p, "two free chunks are neighbours: 0x\(Hex.string(previous)) and 0x\(Hex.string(p))",
-                         expected: "coalesced into one", actual: "sizes 0x\(Hex.string(previousSize)) and 0x\(Hex.string(size))")
-                }
-                if next == top {
-                    note(.w5, chunk: p, "a free chunk lies just before top", expected: "merged into top", actual: "free chunk of size 0x\(Hex.string(size))")
-                }
-                let footer = GlibcLayout.peek(next)
-                if footer != size {
-                    note(.w4, chunk: p, field: next, "the footer of free chunk 0x\(Hex.string(p)) disagrees with its size",
-                         expected: "prev_size 0x\(Hex.string(size)) at 0x\(Hex.string(next))", actual: "0x\(Hex.string(footer))")
-                }
-                binned += 1
-                binnedBytes &+= size
-            } else if code == CheckRun.cachedMark {
-                cached += 1
-                cachedBytes &+= size
-            } else {
-                inUse += 1
-                inUseBytes &+= size
+            let binned = code == CheckRun.binnedMark
+            let flags = (binned ? 0 : arenaBit) | (previousMark == CheckRun.binnedMark ? 0 : 1)
+            if head & GlibcLayout.flagBits != flags || (binned && (previousMark == CheckRun.binnedMark || next == top || GlibcLayout.peek(next) != size)) {
+                chunkAnomaly(p, head: head, mark: code, top: top, previous: previous, previousSize: previousSize, previousMark: previousMark, heap: index)
             }
-            if head & 4 != (code == CheckRun.binnedMark ? 0 : arenaBit) {
-                arenaFlagMismatch(p, head: head, mark: code, heap: heap)
+            switch code {
+            case 0: counts.0 &+= 1; bytes.0 &+= size
+            case 1: counts.1 &+= 1; bytes.1 &+= size
+            case 2: counts.2 &+= 1; bytes.2 &+= size
+            default: counts.3 &+= 1; bytes.3 &+= size
             }
             if recording {
                 spans!.append(ChunkSpan(address: p, size: Int(size), flags: Int(head & 7),
-                                        state: code == CheckRun.binnedMark ? .unsorted : code == CheckRun.cachedMark ? .tcache : .inUse,
+                                        state: binned ? .unsorted : code == CheckRun.cachedMark ? .tcache : .inUse,
                                         arena: heap.arena, heap: index))
             }
             previousMark = code
             previous = p
             previousSize = size
             p = next
-            chunks += 1
         }
-        matched.binned += matchedBinned
-        matched.cached += matchedCached
-        matched.live += matchedLive
-        statistics.chunks += chunks
-        statistics.inUseChunks += inUse
-        statistics.inUseBytes &+= Int(bitPattern: inUseBytes)
-        statistics.binnedChunks += binned
-        statistics.binnedBytes &+= Int(bitPattern: binnedBytes)
-        statistics.cachedChunks += cached
-        statistics.cachedBytes &+= Int(bitPattern: cachedBytes)
+        readAheadSink ^= sink
+        matched.binned &+= counts.1
+        matched.cached &+= counts.2
+        matched.live &+= counts.3
+        statistics.chunks &+= counts.0 &+ counts.1 &+ counts.2 &+ counts.3
+        statistics.inUseChunks &+= counts.0 &+ counts.3
+        statistics.inUseBytes &+= Int(bitPattern: bytes.0 &+ bytes.3)
+        statistics.binnedChunks &+= counts.1
+        statistics.binnedBytes &+= Int(bitPattern: bytes.1)
+        statistics.cachedChunks &+= counts.2
+        statistics.cachedBytes &+= Int(bitPattern: bytes.2)
+    }
+
+    /// Counts a mark the walk met outside the main loop (on top).
+    private mutating func tally(_ code: UInt64) {
+        switch code {
+        case CheckRun.binnedMark: matched.binned += 1
+        case CheckRun.cachedMark: matched.cached += 1
+        default: matched.live += 1
+        }
+    }
+
+    @inline(never)
+    private mutating func walkOverran(_ p: UInt, previous: UInt, heap index: Int) {
+        let heap = map.heaps[index]
+        let top = map.arenas[heap.arena].top
+        note(.w1, chunk: previous, "the walk reached the heap's end without meeting \(heap.isCurrent ? "top" : "the fenceposts")",
+             expected: heap.isCurrent ? "top 0x\(Hex.string(top)) ending at 0x\(Hex.string(heap.end))" : "fenceposts at 0x\(Hex.string(heap.end &- 32))",
+             actual: "the last chunk ends at 0x\(Hex.string(p))")
+        walkStops[index] = p
+    }
+
+    /// A size the walk cannot step over: the fenceposts of a heap that is not current,
+    /// or W2 (W8).
+    @inline(never)
+    private mutating func walkEnded(_ p: UInt, head: UInt, mark: UInt64, previous: UInt, previousSize: UInt, previousMark: UInt64, heap index: Int) {
+        let heap = map.heaps[index]
+        let end = heap.end
+        if mark != 0 { tally(mark) }
+        if head & 1 != (previousMark == CheckRun.binnedMark ? 0 : 1) {
+            prevInUseMismatch(p, head: head, previous: previous, previousSize: previousSize, previousMark: previousMark)
+        }
+        if !heap.isCurrent && endsInFenceposts(p, head: head, end: end, previous: previous, previousSize: previousSize, heap: index) {
+            statistics.chunks &+= 1
+            return
+        }
+        note(heap.isCurrent ? .w2 : .w8, chunk: p, field: p &+ 8,
+             heap.isCurrent ? "chunk size is not a multiple of 16 of at least MINSIZE inside the heap"
+                            : "the heap is not the arena's current one and does not end with glibc's fenceposts",
+             expected: heap.isCurrent ? "a size from 0x20 to 0x\(Hex.string(end &- p &- 16)), a multiple of 0x10"
+                                      : "0x10|PREV_INUSE at 0x\(Hex.string(end &- 32)), 0x1 at 0x\(Hex.string(end &- 16))",
+             actual: "size field 0x\(Hex.string(head))")
+        walkStops[index] = p
+    }
+
+    /// W2, W3 (L5, L7), W4, W5 and W7 for a chunk whose flags or footer are not what the
+    /// walk expects.
+    @inline(never)
+    private mutating func chunkAnomaly(_ p: UInt, head: UInt, mark code: UInt64, top: UInt, previous: UInt, previousSize: UInt,
+                                       previousMark: UInt64, heap index: Int) {
+        let heap = map.heaps[index]
+        let size = head & ~GlibcLayout.flagBits
+        let next = p &+ size
+        if head & 1 != (previousMark == CheckRun.binnedMark ? 0 : 1) {
+            prevInUseMismatch(p, head: head, previous: previous, previousSize: previousSize, previousMark: previousMark)
+        }
+        if head & 2 != 0 {
+            note(.w2, chunk: p, field: p &+ 8, "IS_MMAPPED is set on a chunk inside a heap", expected: "flag 0x2 clear", actual: "size field 0x\(Hex.string(head))")
+        }
+        if head & 4 != (code == CheckRun.binnedMark || map.arenas[heap.arena].isMain ? 0 : 4) {
+            arenaFlagMismatch(p, head: head, mark: code, heap: heap)
+        }
+        guard code == CheckRun.binnedMark else { return }
+        if previousMark == CheckRun.binnedMark {
+            note(.w5, chunk: p, "two free chunks are neighbours: 0x\(Hex.string(previous)) and 0x\(Hex.string(p))",
+                 expected: "coalesced into one", actual: "sizes 0x\(Hex.string(previousSize)) and 0x\(Hex.string(size))")
+        }
+        if next == top {
+            note(.w5, chunk: p, "a free chunk lies just before top", expected: "merged into top", actual: "free chunk of size 0x\(Hex.string(size))")
+        }
+        let footer = GlibcLayout.peek(next)
+        if footer != size {
+            note(.w4, chunk: p, field: next, "the footer of free chunk 0x\(Hex.string(p)) disagrees with its size",
+                 expected: "prev_size 0x\(Hex.string(size)) at 0x\(Hex.string(next))", actual: "0x\(Hex.string(footer))")
+        }
     }
 
     /// W1, W2, W5, W6, W7 and L5 for the top chunk.

@@ -69,7 +69,7 @@ struct BenchCommand: ParsableCommand {
             reps: reps ?? 7,
             ops: ops)
         runner.threaded = ThreadedBench.allCases.filter { workloadNames.isEmpty || workloadNames.contains($0.name) }
-        runner.checkWalk = workloadNames.isEmpty || workloadNames.contains(BenchRunner.checkWalkName)
+        runner.checkWalks = BenchRunner.checkWalkNames.filter { workloadNames.isEmpty || workloadNames.contains($0) }
         if !quiet { runner.onWorkloadDone = Self.showProgress }
         let rows = runner.run()
 
@@ -85,7 +85,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Every workload's name, in the order the bench runs them.
-    static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name) + [BenchRunner.checkWalkName]
+    static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name) + BenchRunner.checkWalkNames
 
     private static func showProgress(_ rows: [BenchReport.Row]) {
         let medians = rows.map { "\($0.target) " + String(format: "%.2f ns", $0.nsPerOp.median) }

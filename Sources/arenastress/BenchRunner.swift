@@ -21,13 +21,13 @@ struct BenchRunner {
 
     /// The multi-threaded and lock workloads to run after `workloads`.
     var threaded: [ThreadedBench] = []
-    /// Whether to end with the `check-walk` row.
-    var checkWalk = false
+    /// The HeapCheck rows to end with (`check-walk`, `check-walk-ledger`).
+    var checkWalks: [String] = []
 
     /// Runs every workload on every target that applies; rows come in workload order,
     /// then target order.
     func run() -> [BenchReport.Row] {
-        workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) } + (checkWalk ? runCheckWalk() : [])
+        workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) } + runCheckWalk(checkWalks)
     }
 
     private func runWorkload(_ workload: Workload) -> [BenchReport.Row] {
