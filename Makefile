@@ -4,15 +4,17 @@
 SWIFT_FLAGS ?=
 BENCH_ARGS ?=
 INSTRUCTION_OPS ?= 1000000
+FIDELITY_ARGS ?=
 RELEASE_BIN := .build/release/arenastress
 
-.PHONY: help run test bench instructions build release clean deps
+.PHONY: help run test bench instructions fidelity build release clean deps
 
 help:
 	@echo "make run           the bench for now (no scenario runner yet); prints where its report landed"
 	@echo "make test          build and run the tests (debug)"
 	@echo "make bench         model vs glibc timings -> Reports/bench/latest.json (BENCH_ARGS=... for options)"
 	@echo "make instructions  callgrind instructions per malloc+free pair, model vs glibc"
+	@echo "make fidelity      the model against this machine's glibc, op by op (FIDELITY_ARGS=... for options)"
 	@echo "make build         debug build"
 	@echo "make release       release build"
 	@echo "make clean         remove build products"
@@ -47,6 +49,10 @@ bench: release
 
 instructions: release
 	scripts/instructions.sh --ops $(INSTRUCTION_OPS) $(RELEASE_BIN)
+
+# The named traces and 200 random ones of 10,000 ops; ends with `fidelity: N/M ops identical`.
+fidelity: release
+	$(RELEASE_BIN) fidelity $(FIDELITY_ARGS)
 
 clean:
 	swift package clean

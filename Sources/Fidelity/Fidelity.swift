@@ -1,1 +1,0 @@
-// The Fidelity module: see issue 9.

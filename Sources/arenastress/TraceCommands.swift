@@ -1,0 +1,194 @@
+import ArenaModel
+import ArgumentParser
+import Fidelity
+import Foundation
+
+/// `arenastress trace-gen`: writes one of the fidelity check's traces to a file.
+struct TraceGenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace-gen",
+        abstract: "Write an op trace (the format replay-trace and glibc-replay read).",
+        discussion: """
+            Kinds: random (--ops ops), simple (--ops rounds), swiss-cheese (--ops blocks), \
+            million (--ops malloc/free pairs), pool (--ops reuses), threshold (fixed). \
+            Without --ops each kind has the size of its seed scenario.
+            """)
+
+    @Option(help: "The kind of trace: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kind: String
+
+    @Option(help: "The seed of the trace's random choices.")
+    var seed: UInt64 = 1
+
+    @Option(help: "The trace's size, in the kind's unit.")
+    var ops: Int?
+
+    @Option(name: .short, help: "The file to write.")
+    var output: String
+
+    func validate() throws {
+        if TraceKind(rawValue: kind) == nil {
+            throw ValidationError("unknown kind '\(kind)'; known: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let ops, ops < 0 { throw ValidationError("--ops must not be negative") }
+    }
+
+    func run() throws {
+        let trace = TraceGenerator.trace(TraceKind(rawValue: kind)!, seed: seed, count: ops)
+        do {
+            try trace.write(to: output)
+        } catch {
+            try TraceCommands.fail(error.description, status: 2)
+        }
+        print("\(output): \(trace.events.count) ops")
+    }
+}
+
+/// `arenastress replay-trace`: a trace on the model, op by op, or against glibc.
+struct ReplayTraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay-trace",
+        abstract: "Replay an op trace on the model; with --compare, against this machine's glibc too.",
+        discussion: """
+            Without --compare, prints one line per op, as glibc-replay does: `p OFFSET HEAD BRK` \
+            (a heap chunk), `m HEAD BRK` (mmapped), `n BRK` (null), `f BRK` (free), \
+            `t 0|1 BRK` (trim); hex numbers, offsets from the main heap's start. With \
+            --compare (single-threaded traces), prints the first divergence with both \
+            heaps' bins, then `fidelity: N/M ops identical`; exit status 1 if any op differs.
+            """)
+
+    @Argument(help: "The trace file.")
+    var file: String
+
+    @Flag(help: "Replay on glibc (glibc-replay) as well and compare.")
+    var compare = false
+
+    @Option(help: "The glibc-replay executable (default: beside this one).")
+    var replayer: String?
+
+    func run() throws {
+        do {
+            guard compare else {
+                let trace = try Trace.read(from: file)
+                let replayer = ModelReplayer(slotCount: trace.slotCount)
+                var out = TraceCommands.Output()
+                for event in trace.events { out.line(replayer.run(event).description) }
+                out.flush()
+                return
+            }
+            let differential = Differential(replayer: try GlibcReplayer.locate(replayer), directory: NSTemporaryDirectory())
+            let comparison = try differential.compare(file: file, name: file)
+            if comparison.firstDivergence != nil { print(comparison.report) }
+            print("fidelity: \(comparison.identical)/\(comparison.ops) ops identical")
+            if comparison.identical != comparison.ops { throw ExitCode(1) }
+        } catch let error as TraceError {
+            try TraceCommands.fail(error.description, status: 2)
+        } catch let error as FidelityError {
+            try TraceCommands.fail("arenastress: \(error)", status: 1)
+        }
+    }
+}
+
+/// `arenastress fidelity`: the named traces and many random ones, model against glibc.
+struct FidelityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fidelity",
+        abstract: "Compare the model with this machine's glibc, op by op, on the fidelity traces.",
+        discussion: """
+            Runs the named traces (simple, swiss-cheese, million, pool, threshold) and \
+            --traces random traces of --ops ops, seeds --seed, --seed + 1, ...; reports the \
+            first divergence of each trace that has one, with both heaps' bins, and ends \
+            with `fidelity: N/M ops identical`. Exit status 1 if any op differs.
+            """)
+
+    @Option(help: "Random traces to run.")
+    var traces = 200
+
+    @Option(help: "Ops per random trace.")
+    var ops = 10_000
+
+    @Option(help: "The first random trace's seed (and the seed of the named traces).")
+    var seed: UInt64 = 1
+
+    @Option(help: "The glibc-replay executable (default: beside this one).")
+    var replayer: String?
+
+    @Option(help: "Keep the trace files in this directory.")
+    var keep: String?
+
+    func validate() throws {
+        if traces < 0 || ops < 0 { throw ValidationError("--traces and --ops must not be negative") }
+    }
+
+    func run() throws {
+        let directory = keep ?? NSTemporaryDirectory() + "arenastress-fidelity-\(getpid())"
+        let differential: Differential
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            differential = Differential(replayer: try GlibcReplayer.locate(replayer), directory: directory, keepTraces: keep != nil)
+        } catch {
+            try TraceCommands.fail("arenastress: \(error)", status: 1)
+        }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
+
+        var ops = 0, identical = 0
+        var paths: [Counter: Int] = [:], kernel: [String: Int] = [:]
+        func add(_ c: Comparison) {
+            ops += c.ops
+            identical += c.identical
+            paths.merge(c.paths, uniquingKeysWith: +)
+            for (name, n) in [("brk", c.kernel.brk), ("mmap", c.kernel.mmap), ("munmap", c.kernel.munmap),
+                              ("mremap", c.kernel.mremap), ("madvise", c.kernel.madvise)] {
+                kernel[name, default: 0] += n
+            }
+            if c.firstDivergence != nil { print(c.report) }
+        }
+        do {
+            for (name, trace) in TraceGenerator.namedTraces(seed: seed) {
+                let c = try differential.compare(trace, name: name)
+                add(c)
+                print("\(name): \(c.identical)/\(c.ops) ops identical")
+            }
+            var randomOps = 0, randomIdentical = 0
+            for i in 0..<UInt64(traces) {
+                let c = try differential.compare(TraceGenerator.trace(.random, seed: seed + i, count: self.ops), name: "random-\(seed + i)")
+                add(c)
+                randomOps += c.ops
+                randomIdentical += c.identical
+            }
+            print("random: \(traces) traces of \(self.ops) ops, seeds \(seed) to \(seed + UInt64(traces) - 1): \(randomIdentical)/\(randomOps) ops identical")
+        } catch {
+            try TraceCommands.fail("arenastress: \(error)", status: 1)
+        }
+        let served = Counter.allCases.filter { paths[$0, default: 0] > 0 }.map { "\($0) \(paths[$0]!)" }
+        print("model paths taken: " + served.joined(separator: ", "))
+        print("model kernel requests: " + ["brk", "mmap", "munmap", "mremap", "madvise"].map { "\($0) \(kernel[$0]!)" }.joined(separator: ", "))
+        print("fidelity: \(identical)/\(ops) ops identical")
+        if identical != ops { throw ExitCode(1) }
+    }
+}
+
+/// What the trace commands share.
+enum TraceCommands {
+    /// Prints `message` on standard error and exits with `status`.
+    static func fail(_ message: String, status: Int32) throws -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        throw ExitCode(status)
+    }
+
+    /// Standard output through a buffer: a replay prints millions of lines.
+    struct Output {
+        private var buffer = ""
+
+        mutating func line(_ text: String) {
+            buffer += text
+            buffer += "\n"
+            if buffer.utf8.count >= 1 << 16 { flush() }
+        }
+
+        mutating func flush() {
+            FileHandle.standardOutput.write(Data(buffer.utf8))
+            buffer = ""
+        }
+    }
+}

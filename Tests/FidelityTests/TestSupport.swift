@@ -1,0 +1,39 @@
+import Fidelity
+import Foundation
+
+/// Paths the fidelity tests share: a scratch directory per test, and the package's
+/// executables, which SwiftPM builds beside the test bundle.
+enum TestSupport {
+    static func scratchDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "fidelity-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// An executable product of this package, beside the running test bundle.
+    static func product(_ name: String) -> String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    /// Writes `text` to a file in `directory` and returns its path.
+    static func file(_ text: String, in directory: String, named name: String = "t.trace") throws -> String {
+        let path = directory + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs `executable` and returns its exit status, standard output and error.
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+}

@@ -1,0 +1,87 @@
+import Fidelity
+import Foundation
+import Testing
+
+/// The trace format: what the writer writes the parser reads back, and bad input is
+/// named by file, line and column, the same way by the Swift parser, by glibc-replay's
+/// C parser, and by `arenastress replay-trace` (exit status 2).
+@Suite struct TraceFormatTests {
+    static let everyOp = Trace(comments: ["two lines", "of comment"], events: [
+        TraceEvent(thread: 0, .malloc(size: 100, slot: 3)),
+        TraceEvent(thread: 0, .calloc(count: 4, size: 25, slot: 5)),
+        TraceEvent(thread: 0, .realloc(size: 200, slot: 3)),
+        TraceEvent(thread: 0, .memalign(alignment: 64, size: 100, slot: 6)),
+        TraceEvent(thread: 0, .free(slot: 3)),
+        TraceEvent(thread: 0, .trim(pad: 4096)),
+        TraceEvent(thread: 0, .malloc(size: Int.max, slot: Trace.slotLimit - 1)),
+    ])
+
+    @Test func writerAndParserAgree() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let path = directory + "/every-op.trace"
+        try Self.everyOp.write(to: path)
+        #expect(try Trace.read(from: path) == Self.everyOp)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("arenastress-trace 1\n# two lines\n# of comment\n0 malloc 100 3\n0 calloc 4 25 5\n"))
+    }
+
+    @Test func blanksTabsAndCommentsAnywhere() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let path = try TestSupport.file("# before\n\narenastress-trace 1\n  7\tmalloc  8 0 \n\t# indented\n7 free 0\n", in: directory)
+        let trace = try Trace.read(from: path)
+        #expect(trace.events == [TraceEvent(thread: 7, .malloc(size: 8, slot: 0)), TraceEvent(thread: 7, .free(slot: 0))])
+        #expect(trace.comments == ["before", "indented"])
+    }
+
+    /// Bad traces and where each goes wrong.
+    static let badInputs: [(text: String, error: String)] = [
+        ("", "1:1: not a trace: expected `arenastress-trace 1`"),
+        ("0 malloc 1 0\n", "1:1: not a trace: expected `arenastress-trace 1`"),
+        ("arenastress-trace 2\n", "1:1: not a trace: expected `arenastress-trace 1`"),
+        ("arenastress-trace 1 x\n", "1:21: unexpected text after the header"),
+        ("arenastress-trace 1\n0 malloc 10\n", "2:12: missing slot"),
+        ("arenastress-trace 1\n0 mallocc 10 1\n", "2:3: unknown op"),
+        ("arenastress-trace 1\n0\n", "2:2: expected an op"),
+        ("arenastress-trace 1\nx malloc 1 1\n", "2:1: expected a decimal number"),
+        ("arenastress-trace 1\n0 malloc -1 1\n", "2:10: expected a decimal number"),
+        ("arenastress-trace 1\n0 malloc 9223372036854775808 1\n", "2:10: number too large"),
+        ("arenastress-trace 1\n0 calloc 1\n", "2:11: missing argument"),
+        ("arenastress-trace 1\n0 free 16777216\n", "2:8: slot out of range"),
+        ("arenastress-trace 1\n0 trim 0 0\n", "2:10: unexpected text after the op"),
+        ("arenastress-trace 1\n\n# c\n0 free 1 x\n", "4:10: unexpected text after the op"),
+    ]
+
+    @Test(arguments: badInputs.indices)
+    func badInputIsLocated(case index: Int) throws {
+        let (text, expected) = Self.badInputs[index]
+        let directory = try TestSupport.scratchDirectory()
+        let path = try TestSupport.file(text, in: directory)
+        #expect(throws: TraceError.self) { try Trace.read(from: path) }
+        do {
+            _ = try Trace.read(from: path)
+        } catch {
+            #expect(error.description == "\(path):\(expected)")
+        }
+        let glibc = try TestSupport.run(TestSupport.product("glibc-replay"), [path])
+        #expect(glibc.status == 2)
+        #expect(glibc.err == "\(path):\(expected)\n")
+        let cli = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", path])
+        #expect(cli.status == 2)
+        #expect(cli.err == "\(path):\(expected)\n")
+    }
+
+    @Test func missingFileIsBadInput() throws {
+        let path = try TestSupport.scratchDirectory() + "/absent.trace"
+        let cli = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", path])
+        #expect(cli.status == 2)
+        #expect(cli.err == "\(path):1:1: cannot read the trace (No such file or directory)\n")
+    }
+
+    @Test func glibcReplayRefusesASecondThread() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let path = try TestSupport.file("arenastress-trace 1\n0 malloc 1 0\n1 malloc 1 1\n", in: directory)
+        let glibc = try TestSupport.run(TestSupport.product("glibc-replay"), [path])
+        #expect(glibc.status == 2)
+        #expect(glibc.err == "\(path):3:1: glibc-replay replays single-threaded traces only\n")
+    }
+}
