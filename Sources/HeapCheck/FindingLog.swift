@@ -23,8 +23,6 @@ struct FindingLog {
 
     init(detailLimit: Int) { self.detailLimit = detailLimit }
 
-    var isEmpty: Bool { counts.isEmpty }
-
     mutating func add(_ invariant: InvariantID, arena: Int? = nil, heap: Int? = nil, chunk: UInt = 0, field: UInt = 0,
                       message: @autoclosure () -> String, expected: @autoclosure () -> String, actual: @autoclosure () -> String) {
         let seen = counts[invariant, default: 0]

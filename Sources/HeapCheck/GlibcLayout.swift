@@ -7,7 +7,6 @@ enum GlibcLayout {
     // malloc_state
     static let fastbins: UInt = 0x10
     static let top: UInt = 0x60
-    static let lastRemainder: UInt = 0x68
     static let bins: UInt = 0x70
     static let binmap: UInt = 0x860
     static let next: UInt = 0x870
