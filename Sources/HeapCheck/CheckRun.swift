@@ -19,7 +19,7 @@ struct CheckRun {
     let marks: UnsafeMutablePointer<UInt64>
     var findings: FindingLog
     var statistics = HeapStatistics()
-    /// Marks set and matched, by mark code (index 0 unused).
+    /// Marks set, and marks the walks met, by kind.
     var marked: (binned: Int, cached: Int, live: Int) = (0, 0, 0)
     var matched: (binned: Int, cached: Int, live: Int) = (0, 0, 0)
     /// Where each heap's walk stopped before its end, if it did.

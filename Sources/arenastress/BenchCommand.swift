@@ -10,7 +10,8 @@ struct BenchCommand: ParsableCommand {
             Each repetition runs the model, then glibc, on the same op stream; one \
             warm-up repetition per target comes first. Times are nanoseconds per \
             malloc+free pair (lock+unlock for the lock workloads, against a plain \
-            pthread mutex). Workloads: \(BenchCommand.allNames.joined(separator: ", ")).
+            pthread mutex; per chunk walked for check-walk and check-walk-ledger, a \
+            full HeapCheck of a heap of a million chunks, --ops setting the chunks). Workloads: \(BenchCommand.allNames.joined(separator: ", ")).
             """)
 
     @Option(name: .customLong("workload"), help: "Run only this workload (repeatable).")
