@@ -14,6 +14,7 @@ import Testing
     @Test(arguments: 0..<batches)
     func randomProgramsReportNoViolation(batch: Int) {
         let checker = HeapChecker()
+        var mmappedSeen = 0, nonMainArenasSeen = 0, binnedSeen = 0
         for sequence in stride(from: batch, to: Self.sequences, by: Self.batches) {
             let seed = UInt64(sequence) &* 0x9E37_79B9 &+ 17
             let w = RandomWorkload(seed: seed, threads: 1 + sequence % 3, maxLive: 100 + sequence % 400)
@@ -22,9 +23,14 @@ import Testing
                 #expect(ran, "seed \(seed): the model failed: \(w.set.violations)")
                 let report = checker.check(w.set, ledgers: [w.ledger], logs: [w.log])
                 #expect(report.isSound, "seed \(seed) after \(round * 1000) ops: \(report)")
+                mmappedSeen += report.statistics.mmappedChunks
+                nonMainArenasSeen += report.statistics.arenas - 1
+                binnedSeen += report.statistics.binnedChunks
                 if !ran || !report.isSound { return }
             }
         }
+        // The programs reach what the test claims to cover.
+        #expect(mmappedSeen > 0 && nonMainArenasSeen > 0 && binnedSeen > 0, "batch \(batch): \(mmappedSeen), \(nonMainArenasSeen), \(binnedSeen)")
         print("NoFalsePositiveTests batch \(batch): \((Self.sequences + Self.batches - 1 - batch) / Self.batches) sequences of \(Self.opsPerSequence) ops, seeds i * 0x9E3779B9 + 17")
     }
 }
