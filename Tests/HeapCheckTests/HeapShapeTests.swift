@@ -36,6 +36,34 @@ import Testing
         #expect(trimmed.isSound, "\(trimmed)")
     }
 
+    @Test func threadsComingAndGoingLeaveSoundArenas() {
+        let set = ArenaSet()
+        let main = set.attachThread()
+        var ledger = Ledger()
+        let checker = HeapChecker()
+        var rng = SplitMix64(seed: 9)
+        for round in 0..<12 {
+            let t = set.attachThread()
+            var mine: [UnsafeMutableRawPointer] = []
+            for _ in 0..<200 {
+                let size = Int(rng.next() % 600)
+                let p = t.malloc(size)!
+                if rng.next() % 3 == 0 { mine.append(p) } else { ledger.add(p, requestSize: size, id: rng.next()) }
+            }
+            mine.forEach(t.free)
+            // Some of the exiting thread's blocks are freed later by the main thread.
+            for block in ledger.blocks.prefix(20) {
+                let p = UnsafeMutableRawPointer(bitPattern: block.address)!
+                ledger.remove(p)
+                main.free(p)
+            }
+            set.detach(t)
+            let report = checker.check(set, ledgers: [ledger])
+            #expect(report.isSound, "round \(round): \(report)")
+            if !report.isSound { return }
+        }
+    }
+
     @Test func theDumpShowsBinsAndChunksAsPwndbgDoes() {
         let set = ArenaSet()
         let t = set.attachThread()

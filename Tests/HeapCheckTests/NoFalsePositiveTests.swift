@@ -33,4 +33,28 @@ import Testing
         #expect(mmappedSeen > 0 && nonMainArenasSeen > 0 && binnedSeen > 0, "batch \(batch): \(mmappedSeen), \(nonMainArenasSeen), \(binnedSeen)")
         print("NoFalsePositiveTests batch \(batch): \((Self.sequences + Self.batches - 1 - batch) / Self.batches) sequences of \(Self.opsPerSequence) ops, seeds i * 0x9E3779B9 + 17")
     }
+
+    /// glibc's tunables change what a sound heap looks like: no tcache, no fastbins,
+    /// perturbed frees, one arena, a fixed mmap threshold.
+    @Test(arguments: 0..<4)
+    func tunedModelsReportNoViolation(variant: Int) {
+        var tunables = Tunables()
+        switch variant {
+        case 0: tunables.tcacheCount = 0; tunables.perturb = 0x5a
+        case 1: tunables.mxfast = 0
+        case 2: tunables.arenaMax = 1; tunables.tcacheMax = 200
+        default: tunables.mmapThreshold = 4096; tunables.topPad = 0
+        }
+        let checker = HeapChecker()
+        for sequence in 0..<10 {
+            let seed = UInt64(variant * 100 + sequence)
+            let w = RandomWorkload(seed: seed, threads: 1 + sequence % 3, maxLive: 200, tunables: tunables)
+            for round in 1...10 {
+                #expect(w.run(1000), "variant \(variant) seed \(seed): \(w.set.violations)")
+                let report = checker.check(w.set, ledgers: [w.ledger], logs: [w.log])
+                #expect(report.isSound, "variant \(variant) seed \(seed) after \(round * 1000) ops: \(report)")
+                if !report.isSound { return }
+            }
+        }
+    }
 }
