@@ -96,8 +96,11 @@ extension Arena {
     func systrim(_ pad: Int, _ g: Globals) -> Bool {
         let topSize = top.size
         let topArea = topSize - Layout.minSize - 1
-        if topArea <= pad { return false }
-        let extra = Layout.alignDown(topArea - pad, Layout.pageSize)
+        // glibc compares the signed top_area with the unsigned pad: a top of exactly
+        // MINSIZE (top_area -1) passes, extra comes out negative, and the break moves
+        // up a page, which malloc_trim then reports as memory released.
+        if UInt(bitPattern: topArea) <= UInt(bitPattern: pad) { return false }
+        let extra = Int(bitPattern: UInt(bitPattern: topArea &- pad) & ~UInt(Layout.pageSize - 1))
         if extra == 0 { return false }
         guard let currentBrk = OSMemory.moreCore(g, 0), currentBrk == top.address + topSize else { return false }
         _ = OSMemory.moreCore(g, -extra)

@@ -1,14 +1,13 @@
 import Fidelity
 import Testing
 
-/// Divergences the fidelity check found, each reduced to a few ops and reported. Each
-/// is a known issue while the model differs; once the model changes, the test fails
-/// until it is made a plain one.
-@Suite struct KnownDivergenceTests {
+/// Divergences the fidelity check once found, each reduced to a few ops and kept so
+/// that the model never drifts back.
+@Suite struct FoundDivergenceTests {
     /// glibc 2.36's systrim compares `top_area` (a long: -1 when top is MINSIZE) with
     /// `pad` (a size_t), so -1 passes as SIZE_MAX, `extra` comes out negative, and
     /// `MORECORE (-extra)` moves the break up a page: malloc_trim(0) grows the heap and
-    /// says it released memory. The model returns early and leaves the heap as it was.
+    /// says it released memory. The model once returned early; it now does the same.
     @Test func mallocTrimWithTopOfMinsizeGrowsTheHeap() throws {
         // The tcache (0x290) and two chunks leave a top of exactly 0x20.
         let trace = Trace(events: [.malloc(size: 100_000, slot: 0), .malloc(size: 34_456, slot: 1), .trim(pad: 0)]
@@ -23,8 +22,6 @@ import Testing
         ])
         let c = try Differential(replayer: GlibcReplayer(path: TestSupport.product("glibc-replay")), directory: directory)
             .compare(trace, name: "trim-minsize")
-        withKnownIssue("the model's systrim returns early where glibc 2.36 grows the break") {
-            #expect(c.identical == c.ops, "\(c.report)")
-        }
+        #expect(c.identical == c.ops, "\(c.report)")
     }
 }
