@@ -17,6 +17,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSupport"),
+        .target(name: "Randomness"),
         .target(
             name: "Contention",
             dependencies: [
@@ -30,9 +31,9 @@ let package = Package(
             dependencies: ["CSupport", "Contention", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
-        .target(name: "Scheduler", dependencies: ["CSupport"]),
-        .target(name: "HeapCheck", dependencies: ["ArenaModel"]),
-        .target(name: "Fidelity", dependencies: ["ArenaModel"]),
+        .target(name: "Scheduler", dependencies: ["CSupport", "Randomness"]),
+        .target(name: "HeapCheck", dependencies: ["ArenaModel", "Randomness"]),
+        .target(name: "Fidelity", dependencies: ["ArenaModel", "Randomness"]),
         .target(name: "ArenaStress", dependencies: ["ArenaModel", "Contention", "Scheduler"]),
         // Replays a trace on this machine's glibc in a process of its own.
         .executableTarget(name: "glibc-replay"),
@@ -41,6 +42,7 @@ let package = Package(
             dependencies: [
                 "ArenaModel",
                 "ArenaStress",
+                "Randomness",
                 "Contention",
                 "Scheduler",
                 "HeapCheck",
@@ -53,10 +55,11 @@ let package = Package(
             dependencies: [
                 "ArenaModel",
                 "CSupport",
+                "Randomness",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel"]),
+        .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel", "Randomness"]),
         .testTarget(name: "ThreadingTests", dependencies: ["ArenaStress", "Scheduler", "Contention", "ArenaModel"]),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel"]),
     ]

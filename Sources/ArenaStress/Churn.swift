@@ -79,9 +79,15 @@ public final class Churn: @unchecked Sendable {
         let liveSlots = configuration.liveSlots
         let remote = UInt64(configuration.remoteFreePercent)
         let bigSizes = UInt64(max(configuration.maxSize, 1))
+        // The generator is copied out: workers' contexts may share a cache line.
+        var random = worker.random
+        defer {
+            worker.random = random
+            worker.ops += configuration.opsPerPhase
+        }
         for op in 0..<configuration.opsPerPhase {
             if op & 31 == 0 { drain(me) }
-            let r = worker.random.next()
+            let r = random.next()
             let k = Int(r % UInt64(liveSlots))
             if let block = mine[k] {
                 mine[k] = nil
@@ -107,7 +113,6 @@ public final class Churn: @unchecked Sendable {
                 worker.opLog.record(calloc ? .calloc : .malloc, slot: k, size: size, address: p)
                 mine[k] = block
             }
-            worker.ops += 1
         }
     }
 

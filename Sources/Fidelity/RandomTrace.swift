@@ -1,3 +1,5 @@
+import Randomness
+
 /// A seeded random mix of malloc, free (in random order), realloc, calloc, memalign
 /// and malloc_trim on one thread.
 ///

@@ -1,3 +1,5 @@
+import Randomness
+
 /// Makes the traces of each `TraceKind`, the same for the same seed.
 public enum TraceGenerator {
     /// A trace of `kind` made from `seed`, its size given by `count` (see `TraceKind`).

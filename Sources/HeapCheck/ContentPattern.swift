@@ -1,3 +1,5 @@
+import Randomness
+
 /// The bytes a ledger writes into a live block and verifies later (G3).
 ///
 /// A block's pattern is a 64-bit word mixed from its id (SplitMix64's finaliser);

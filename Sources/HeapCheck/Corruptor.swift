@@ -1,5 +1,6 @@
 import ArenaModel
 import Glibc
+import Randomness
 
 /// Injects the corruption corpus into a model, as a scenario phase asks for it.
 ///

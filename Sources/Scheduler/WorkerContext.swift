@@ -1,4 +1,5 @@
 import CSupport
+import Randomness
 
 /// What one worker thread owns for the whole run, across phases and respawns: its
 /// index, its planned CPU, a seeded random generator, a log of its last operations,

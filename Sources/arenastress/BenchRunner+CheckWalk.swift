@@ -1,5 +1,6 @@
 import ArenaModel
 import HeapCheck
+import Randomness
 
 /// `check-walk` and `check-walk-ledger`: a full HeapCheck of a main heap of about a
 /// million chunks, timed per chunk walked; the second also checks a ledger of every

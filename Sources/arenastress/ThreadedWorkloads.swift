@@ -38,14 +38,17 @@ enum ThreadedWorkload {
             let handle = target.handle(me)
             let mine = slots[me]
             let outbox = rings[(me + 1) % threads], inbox = rings[me]
+            // The generator is copied out: workers' contexts may share a cache line.
+            var random = worker.random
+            defer { worker.random = random }
             switch phase {
             case 0:
-                for i in 0..<slotsPerThread { mine[i] = T.malloc(handle, 8 + Int(worker.random.next() % 993)) }
+                for i in 0..<slotsPerThread { mine[i] = T.malloc(handle, 8 + Int(random.next() % 993)) }
             case 1:
                 var checksum: UInt64 = 0
                 for op in 0..<perThread {
                     if op & 63 == 0 { inbox.drain { T.free(handle, $0) } }
-                    let r = worker.random.next()
+                    let r = random.next()
                     let i = Int(r % UInt64(slotsPerThread))
                     if (r >> 32) & 15 != 0 || threads == 1 || !outbox.push(mine[i]) { T.free(handle, mine[i]) }
                     let p = T.malloc(handle, 8 + Int((r >> 40) % 993))

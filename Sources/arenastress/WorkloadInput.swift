@@ -1,3 +1,5 @@
+import Randomness
+
 /// What a workload needs besides the allocator, made before the clock starts and shared
 /// by every target and repetition, so both targets see the same op stream.
 final class WorkloadInput {

@@ -1,4 +1,5 @@
 import PropertyBased
+import Randomness
 import Testing
 @testable import ArenaModel
 

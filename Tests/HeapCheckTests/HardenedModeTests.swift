@@ -1,5 +1,6 @@
 import ArenaModel
 import HeapCheck
+import Randomness
 import Testing
 
 /// The hardened mode: sound runs go through untouched, and a corruption stops the

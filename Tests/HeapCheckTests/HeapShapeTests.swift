@@ -1,5 +1,6 @@
 import ArenaModel
 import HeapCheck
+import Randomness
 import Testing
 
 /// Heaps of every shape the model makes are sound to the checker, and what it reports

@@ -1,5 +1,6 @@
 import ArenaModel
 import HeapCheck
+import Randomness
 
 /// A seeded random program on a fresh model: several threads (so non-main arenas),
 /// malloc, calloc, realloc, memalign and free of mixed sizes (mmapped ones included),

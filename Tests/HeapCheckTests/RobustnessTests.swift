@@ -1,5 +1,6 @@
 import ArenaModel
 import HeapCheck
+import Randomness
 import Testing
 
 /// Random bit flips in the heap's metadata: the checker always returns, never crashes,
