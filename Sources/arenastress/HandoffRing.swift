@@ -1,12 +1,14 @@
 import Atomics
 
 /// A single-producer, single-consumer ring of pointers, for blocks one thread hands to
-/// another to free. Raw memory and two atomic cursors: no lock, no allocation.
+/// another to free. Raw memory and two atomic cursors, each on a cache line of its own
+/// so that the producer and the consumer do not fight over one: no lock, no allocation.
 final class HandoffRing: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let mask: Int
-    private let head = ManagedAtomic<Int>(0)  // next slot to read
-    private let tail = ManagedAtomic<Int>(0)  // next slot to write
+    private let cursors: UnsafeMutableRawPointer
+    private var head: UnsafeAtomic<Int> { UnsafeAtomic(at: cursors.assumingMemoryBound(to: Int.AtomicRepresentation.self)) }
+    private var tail: UnsafeAtomic<Int> { UnsafeAtomic(at: (cursors + 128).assumingMemoryBound(to: Int.AtomicRepresentation.self)) }
 
     /// A ring of `capacity` slots, a power of two.
     init(capacity: Int) {
@@ -14,9 +16,14 @@ final class HandoffRing: @unchecked Sendable {
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: nil, count: capacity)
         mask = capacity - 1
+        cursors = .allocate(byteCount: 256, alignment: 128)
+        cursors.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
     }
 
-    deinit { slots.deallocate() }
+    deinit {
+        slots.deallocate()
+        cursors.deallocate()
+    }
 
     /// Adds `p`; false when the ring is full.
     @inline(__always)
@@ -31,12 +38,10 @@ final class HandoffRing: @unchecked Sendable {
     /// Takes every pointer waiting and passes each to `body`.
     @inline(__always)
     func drain(_ body: (UnsafeMutableRawPointer?) -> Void) {
-        var h = head.load(ordering: .relaxed)
+        let h0 = head.load(ordering: .relaxed)
         let t = tail.load(ordering: .acquiring)
-        while h < t {
-            body(slots[h & mask])
-            h += 1
-        }
-        head.store(h, ordering: .releasing)
+        guard h0 < t else { return }
+        for h in h0..<t { body(slots[h & mask]) }
+        head.store(t, ordering: .releasing)
     }
 }
