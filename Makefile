@@ -23,8 +23,11 @@ help:
 # Until a scenario runner exists, running the project means running its bench.
 run: bench
 
+# The Debian packages the build and its tools need (libnuma-dev for the NUMA layer).
+DEBIAN_PACKAGES := libnuma-dev valgrind
+
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh $(DEBIAN_PACKAGES)
 
 build: deps
 	swift build $(SWIFT_FLAGS)

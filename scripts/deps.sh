@@ -3,7 +3,9 @@
 # quiet and without apt when all is there. Swift itself comes with the machine.
 set -euo pipefail
 
-packages=(libnuma-dev valgrind)
+# The packages come as arguments (the Makefile's DEBIAN_PACKAGES).
+packages=("$@")
+[ ${#packages[@]} -gt 0 ] || packages=(libnuma-dev valgrind)
 
 command -v swift >/dev/null || {
   echo "deps: no swift on PATH; this project needs Swift 6.1 or later" >&2
