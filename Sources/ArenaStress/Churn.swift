@@ -81,11 +81,13 @@ public final class Churn: @unchecked Sendable {
         let bigSizes = UInt64(max(configuration.maxSize, 1))
         // The generator is copied out: workers' contexts may share a cache line.
         var random = worker.random
+        var done = 0
         defer {
             worker.random = random
-            worker.ops += configuration.opsPerPhase
+            worker.ops += done
         }
         for op in 0..<configuration.opsPerPhase {
+            done = op + 1
             if op & 31 == 0 { drain(me) }
             let r = random.next()
             let k = Int(r % UInt64(liveSlots))
