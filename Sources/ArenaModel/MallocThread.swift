@@ -63,14 +63,8 @@ public struct MallocThread: @unchecked Sendable {
         let tbytes = Layout.checkedRequestToSize(bytes)
         let tcIdx = Layout.tcacheIndex(chunkSize: tbytes)
         if let tc = tcache, tbytes != 0, tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0, !g.aborted {
-            let address = tc.entryAddress(tcIdx)
-            if address & Layout.alignMask == 0, let e = UnsafeMutableRawPointer(bitPattern: address) {
-                count(.tcacheHit)
-                tc.setEntryAddress(tcIdx, TCacheEntry.nextAddress(e))
-                tc.setCount(tcIdx, tc.count(tcIdx) &- 1)
-                e.storeBytes(of: 0, toByteOffset: 8, as: Int.self)
-                return e
-            }
+            count(.tcacheHit)
+            return tcacheGet(tcIdx, tc)
         }
         return mallocSlowPath(bytes)
     }

@@ -67,15 +67,19 @@ extension MallocThread {
     /// `tcache_get`; nil when the entry is misaligned (a violation is recorded).
     @inline(__always)
     func tcacheGet(_ index: Int, _ tc: TCache) -> UnsafeMutableRawPointer? {
-        let e = tc.entry(index).unsafelyUnwrapped
-        if Int(bitPattern: e) & Layout.alignMask != 0 {
-            g.report(.mallocUnalignedTcache, Chunk(mem: e))
-            return nil
-        }
-        tc.setEntry(index, TCacheEntry.next(e))
+        let address = tc.entryAddress(index)
+        let e = UnsafeMutableRawPointer(bitPattern: address).unsafelyUnwrapped
+        if address & Layout.alignMask != 0 { return unalignedTcacheEntry(e) }
+        tc.setEntryAddress(index, TCacheEntry.nextAddress(e))
         tc.setCount(index, tc.count(index) &- 1)
         e.storeBytes(of: 0, toByteOffset: 8, as: Int.self)
         return e
+    }
+
+    @inline(never)
+    private func unalignedTcacheEntry(_ e: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        g.report(.mallocUnalignedTcache, Chunk(mem: e))
+        return nil
     }
 
     /// `tcache_init`: the thread's first allocation is its own cache.

@@ -43,10 +43,7 @@ extension CheckRun {
                 whole = false
                 break
             }
-            let old = mark(chunk, heap: heap, code: CheckRun.cachedMark)
-            if old != 0 {
-                note(.l6, chunk: chunk, "\(name): chunk 0x\(Hex.string(chunk)) is already in \(CheckRun.markName(old))",
-                     expected: "each chunk in one list once", actual: "listed again at position \(length)")
+            guard markOnce(chunk, heap: heap, code: CheckRun.cachedMark, list: name, position: length) else {
                 whole = false
                 break
             }
@@ -120,6 +117,18 @@ extension CheckRun {
         }
     }
 
+    /// Marks `chunk` as listed; false (and L6) if a list already holds it, which also
+    /// ends a cycle. The list's name is built only then.
+    @inline(__always)
+    private mutating func markOnce(_ chunk: UInt, heap: Int, code: UInt64, list: @autoclosure () -> String,
+                                   position: Int) -> Bool {
+        let old = mark(chunk, heap: heap, code: code)
+        guard old != 0 else { return true }
+        note(.l6, chunk: chunk, "\(list()): chunk 0x\(Hex.string(chunk)) is already in \(CheckRun.markName(old))",
+             expected: "each chunk in one list once", actual: "listed again at position \(position)")
+        return false
+    }
+
     /// One entry of a fastbin walk; false when the walk is over.
     @inline(__always)
     private mutating func step(_ walk: inout FastbinWalk, arena: Int) -> Bool {
@@ -129,10 +138,8 @@ extension CheckRun {
             walk.whole = false
             return false
         }
-        let old = mark(chunk, heap: heap, code: CheckRun.cachedMark)
-        if old != 0 {
-            note(.l6, chunk: chunk, "fastbin \(walk.bin) of arena \(arena): chunk 0x\(Hex.string(chunk)) is already in \(CheckRun.markName(old))",
-                 expected: "each chunk in one list once", actual: "listed again at position \(walk.length)")
+        guard markOnce(chunk, heap: heap, code: CheckRun.cachedMark, list: "fastbin \(walk.bin) of arena \(arena)",
+                       position: walk.length) else {
             walk.whole = false
             return false
         }
@@ -183,10 +190,7 @@ extension CheckRun {
                     note(.l1, chunk: chunk, field: chunk &+ GlibcLayout.bk, "\(name): bk of 0x\(Hex.string(chunk)) does not lead back",
                          expected: "bk 0x\(Hex.string(previous))", actual: "0x\(Hex.string(back))")
                 }
-                let old = mark(chunk, heap: heap, code: CheckRun.binnedMark)
-                if old != 0 {
-                    note(.l6, chunk: chunk, "\(name): chunk 0x\(Hex.string(chunk)) is already in \(CheckRun.markName(old))",
-                         expected: "each chunk in one list once", actual: "listed again at position \(length)")
+                guard markOnce(chunk, heap: heap, code: CheckRun.binnedMark, list: name, position: length) else {
                     whole = false
                     break
                 }
