@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(name: "CSupport"),
@@ -32,6 +33,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .target(name: "Scheduler", dependencies: ["CSupport", "Randomness"]),
+        // Scenario files: the schema, loading with line:column problems, size distributions.
+        .target(name: "Scenario", dependencies: ["Randomness", .product(name: "Yams", package: "Yams")]),
         .target(name: "HeapCheck", dependencies: ["ArenaModel", "Randomness"]),
         .target(name: "Fidelity", dependencies: ["ArenaModel", "Randomness"]),
         .target(name: "ArenaStress", dependencies: ["ArenaModel", "Contention", "Scheduler"]),
@@ -62,5 +65,10 @@ let package = Package(
         .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel", "Randomness"]),
         .testTarget(name: "ThreadingTests", dependencies: ["ArenaStress", "Scheduler", "Contention", "ArenaModel"]),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel"]),
+        .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["Scenario", "Randomness", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Malformed")]
+        ),
     ]
 )
