@@ -27,7 +27,7 @@ public enum ScenarioLoader {
         case .failure(let problem):
             throw ScenarioErrors(problems: [problem])
         case .success(let (node, standIns)):
-            guard let node else {
+            guard let node, !Validator.isNull(node) else {
                 throw ScenarioErrors(problems: [ScenarioProblem(
                     location: SourceLocation(file: file, line: 1, column: 1),
                     message: "empty file; a scenario needs at least 'name' and 'phases'")])
