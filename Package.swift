@@ -37,7 +37,17 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["Randomness", .product(name: "Yams", package: "Yams")]),
         .target(name: "HeapCheck", dependencies: ["ArenaModel", "Randomness"]),
         .target(name: "Fidelity", dependencies: ["ArenaModel", "Randomness"]),
-        .target(name: "ArenaStress", dependencies: ["ArenaModel", "Contention", "Scheduler"]),
+        // The allocators a scenario runs against, behind one protocol.
+        .target(name: "Targets", dependencies: ["ArenaModel", "Contention", "CSupport"]),
+        // What a run found and measured, as JSON (and, later, Markdown and charts).
+        .target(name: "Reporting", dependencies: ["Scenario", "Contention"]),
+        .target(
+            name: "ArenaStress",
+            dependencies: [
+                "ArenaModel", "Contention", "Scheduler", "Scenario", "Targets", "Reporting", "HeapCheck", "Randomness",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
         // Replays a trace on this machine's glibc in a process of its own.
         .executableTarget(name: "glibc-replay"),
         .executableTarget(
@@ -50,6 +60,9 @@ let package = Package(
                 "Scheduler",
                 "HeapCheck",
                 "Fidelity",
+                "Scenario",
+                "Reporting",
+                "Targets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -7,6 +7,12 @@ public struct ThreadLockUse: Sendable {
     /// The arena's index: 0 for the main arena, then in order of creation.
     public let arena: Int
     public let use: LockUse
+
+    public init(thread: Int, arena: Int, use: LockUse) {
+        self.thread = thread
+        self.arena = arena
+        self.use = use
+    }
 }
 
 extension ArenaSet {

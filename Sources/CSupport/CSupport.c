@@ -14,6 +14,17 @@ void *cs_mremap_maymove(void *old_address, size_t old_size, size_t new_size) {
 
 size_t cs_glibc_usable_size(void *pointer) { return malloc_usable_size(pointer); }
 
+void *cs_glibc_memalign(size_t alignment, size_t size) { return memalign(alignment, size); }
+
+int cs_glibc_malloc_trim(size_t pad) { return malloc_trim(pad); }
+
+void cs_glibc_mallinfo2(size_t out[3]) {
+  struct mallinfo2 info = mallinfo2();
+  out[0] = info.arena;
+  out[1] = info.hblkhd;
+  out[2] = info.uordblks;
+}
+
 void cs_futex_wait(uint32_t *word, uint32_t expected) {
   syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
 }

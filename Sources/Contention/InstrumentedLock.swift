@@ -41,7 +41,6 @@ public struct InstrumentedLock {
     @inlinable @inline(__always) @discardableResult
     public func lock(_ recorder: LockRecorder) -> Bool {
         let c = recorder.counters(index)
-        c.add(.acquisitions)
         let tag = recorder.tag
         // Most often this thread released the lock last: one compare-and-swap takes it.
         let (exchanged, seen) = atomic.compareExchange(expected: tag, desired: tag | 1, ordering: .acquiring)
@@ -64,7 +63,6 @@ public struct InstrumentedLock {
             c.add(.refusedTries)
             return false
         }
-        c.add(.acquisitions)
         acquired(recorder, c, previous: seen)
         return true
     }
@@ -103,11 +101,17 @@ public struct InstrumentedLock {
         }
     }
 
+    // The acquisition count doubles as the hold-sampling clock: one counter, one store.
     @inlinable @inline(__always)
     func acquired(_ recorder: LockRecorder, _ c: LockRecorder.Counters, previous: UInt32) {
+        let acquisitions = c[.acquisitions] &+ 1
+        c[.acquisitions] = acquisitions
         if (previous ^ recorder.tag) & Self.ownerMask != 0 { ownerChanged(recorder, c, previous: previous) }
-        if recorder.holdSampleDue() { c[.holdStart] = Int(bitPattern: UInt(monotonicNanoseconds())) }
+        if acquisitions & (LockRecorder.holdSampleInterval - 1) == 0 { startHoldSample(c) }
     }
+
+    @usableFromInline @inline(never)
+    func startHoldSample(_ c: LockRecorder.Counters) { c[.holdStart] = Int(bitPattern: UInt(monotonicNanoseconds())) }
 
     @usableFromInline @inline(never)
     func ownerChanged(_ recorder: LockRecorder, _ c: LockRecorder.Counters, previous: UInt32) {

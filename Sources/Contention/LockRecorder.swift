@@ -17,7 +17,7 @@ public struct LockRecorder {
 
     /// Locks a recorder distinguishes; higher indices share the last slot.
     public static let capacity = 256
-    /// One acquisition in this many has its hold time measured.
+    /// One acquisition in this many of a lock has its hold time measured (a power of two).
     public static let holdSampleInterval = 64
     @usableFromInline static let headerSize = 64
     @usableFromInline static let countersSize = 64
@@ -42,18 +42,6 @@ public struct LockRecorder {
     @inlinable @inline(__always)
     func counters(_ index: Int) -> Counters {
         Counters(base: base + LockRecorder.headerSize + (index < LockRecorder.capacity ? index : LockRecorder.capacity - 1) * LockRecorder.countersSize)
-    }
-
-    /// Counts an acquisition down to the next hold sample.
-    @inlinable @inline(__always)
-    func holdSampleDue() -> Bool {
-        let left = base.load(fromByteOffset: 8, as: Int.self) &- 1
-        if left > 0 {
-            base.storeBytes(of: left, toByteOffset: 8, as: Int.self)
-            return false
-        }
-        base.storeBytes(of: LockRecorder.holdSampleInterval, toByteOffset: 8, as: Int.self)
-        return true
     }
 
     private var owner: LockRecording {
@@ -98,7 +86,6 @@ public final class LockRecording: @unchecked Sendable {
         let base = UnsafeMutableRawPointer.allocate(byteCount: LockRecorder.byteCount, alignment: 64)
         base.initializeMemory(as: UInt8.self, repeating: 0, count: LockRecorder.byteCount)
         base.storeBytes(of: id, as: Int.self)
-        base.storeBytes(of: LockRecorder.holdSampleInterval, toByteOffset: 8, as: Int.self)
         // The owner tag: 20 bits, never 0, in bits 2-21 of a lock word.
         base.storeBytes(of: UInt32(id % 0xF_FFFF + 1) << 2, toByteOffset: 24, as: UInt32.self)
         recorder = LockRecorder(base: base)

@@ -9,7 +9,7 @@ import Randomness
 /// loads. `.whole` covers every byte, for runs that hunt stray writes.
 public enum ContentPattern {
     /// The block's pattern word.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func word(for id: UInt64) -> UInt64 {
         var z = id &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -23,6 +23,7 @@ public enum ContentPattern {
     }
 
     /// Writes block `id`'s pattern into the `requestSize` bytes at `mem`.
+    @inlinable
     public static func fill(_ mem: UnsafeMutableRawPointer, requestSize: Int, id: UInt64, coverage: PatternCoverage) {
         let pattern = word(for: id)
         if requestSize < 16 || coverage == .whole {
@@ -43,6 +44,7 @@ public enum ContentPattern {
     }
 
     /// The first offset where the block no longer holds its pattern, or nil.
+    @inlinable
     public static func firstMismatch(in mem: UnsafeRawPointer, requestSize: Int, id: UInt64, coverage: PatternCoverage) -> Int? {
         let pattern = word(for: id)
         if requestSize < 16 || coverage == .whole {
@@ -65,13 +67,14 @@ public enum ContentPattern {
     }
 
     /// The 8 bytes the pattern holds from `offset` on, as one little-endian word.
-    @inline(__always)
-    private static func rotated(_ pattern: UInt64, at offset: Int) -> UInt64 {
+    @usableFromInline @inline(__always)
+    static func rotated(_ pattern: UInt64, at offset: Int) -> UInt64 {
         let shift = UInt64(8 * (offset & 7))
         return shift == 0 ? pattern : (pattern >> shift) | (pattern << (64 - shift))
     }
 
-    private static func firstDifferentByte(_ mem: UnsafeRawPointer, _ offset: Int, _ expected: UInt64) -> Int {
+    @usableFromInline
+    static func firstDifferentByte(_ mem: UnsafeRawPointer, _ offset: Int, _ expected: UInt64) -> Int {
         let difference = mem.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ expected
         return difference.trailingZeroBitCount / 8
     }

@@ -68,11 +68,11 @@ public final class Corruptor {
     /// that do not line up are held too (the model served them from bins), and the
     /// next try comes from top.
     func adjacentRun(_ sizes: [Int], _ thread: MallocThread, _ ledger: inout Ledger) -> [UInt] {
-        for _ in 0..<256 {
+        for _ in 0..<4096 {
             let blocks = sizes.map { hold($0, thread, &ledger) }
             if zip(blocks, blocks.dropFirst()).allSatisfy({ $0 - 16 + Self.chunkSize($0 - 16) == $1 - 16 }) { return blocks }
         }
-        preconditionFailure("HeapCheck: the model gave no adjacent blocks in 256 tries")
+        preconditionFailure("HeapCheck: the model gave no adjacent blocks in 4096 tries")
     }
 
     /// Empties the tcache bin that serves `size`: up to tcache_count blocks taken and held.

@@ -117,7 +117,7 @@ public struct HeapDump: Sendable {
             let flags = [(1, "PREV_INUSE"), (2, "IS_MMAPPED"), (4, "NON_MAIN_ARENA")].filter { span.flags & $0.0 != 0 }.map(\.1)
             var lines = [kind + (flags.isEmpty ? "" : " | " + flags.joined(separator: " | ")),
                          "Addr: 0x\(Hex.string(span.address))",
-                         "Size: 0x\(Hex.string(UInt(span.size))) (with flag bits: 0x\(Hex.string(UInt(span.size | span.flags))))"]
+                         "Size: 0x\(Hex.string(UInt(bitPattern: span.size))) (with flag bits: 0x\(Hex.string(UInt(bitPattern: span.size | span.flags))))"]
             if [.tcache, .fastbin, .unsorted, .smallbin, .largebin].contains(span.state) {
                 lines.append("fd: 0x\(Hex.string(GlibcLayout.peek(span.address &+ GlibcLayout.fd)))")
                 if span.state != .fastbin { lines.append("bk: 0x\(Hex.string(GlibcLayout.peek(span.address &+ GlibcLayout.bk)))") }

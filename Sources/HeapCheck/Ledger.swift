@@ -37,6 +37,14 @@ public struct Ledger: Sendable {
         blocks.append(LedgerBlock(id: id, address: address, requestSize: requestSize))
     }
 
+    /// Records a block whose pattern the workload already wrote (with this ledger's
+    /// coverage), without writing it again: what the ledger is told at a phase's end.
+    public mutating func adopt(_ pointer: UnsafeMutableRawPointer, requestSize: Int, id: UInt64) {
+        let address = UInt(bitPattern: pointer)
+        slotByAddress[address] = blocks.count
+        blocks.append(LedgerBlock(id: id, address: address, requestSize: requestSize))
+    }
+
     /// Forgets the block at `pointer`, before it is freed or reallocated; nil if the
     /// ledger does not hold it.
     @discardableResult

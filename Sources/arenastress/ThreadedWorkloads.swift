@@ -1,3 +1,4 @@
+import ArenaStress
 import Glibc
 import Scheduler
 

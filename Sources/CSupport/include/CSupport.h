@@ -12,8 +12,20 @@ void *cs_mremap_maymove(void *old_address, size_t old_size, size_t new_size);
 /// glibc's own malloc_usable_size (from <malloc.h>, which Swift's Glibc module lacks).
 size_t cs_glibc_usable_size(void *pointer);
 
+/// glibc's memalign, malloc_trim and mallinfo2 (also from <malloc.h>).
+void *cs_glibc_memalign(size_t alignment, size_t size);
+int cs_glibc_malloc_trim(size_t pad);
+/// mallinfo2's arena, hblkhd and uordblks, in that order.
+void cs_glibc_mallinfo2(size_t out[3]);
+
 /// futex (word, FUTEX_WAIT_PRIVATE, expected): sleeps while *word == expected.
 void cs_futex_wait(uint32_t *word, uint32_t expected);
+
+/// glibc's memalign, malloc_trim and mallinfo2 (also from <malloc.h>).
+void *cs_glibc_memalign(size_t alignment, size_t size);
+int cs_glibc_malloc_trim(size_t pad);
+/// mallinfo2's arena, hblkhd and uordblks, in that order.
+void cs_glibc_mallinfo2(size_t out[3]);
 
 /// futex (word, FUTEX_WAKE_PRIVATE, count).
 void cs_futex_wake(uint32_t *word, int count);

@@ -3,15 +3,15 @@ import Atomics
 /// A single-producer, single-consumer ring of pointers, for blocks one thread hands to
 /// another to free. Raw memory and two atomic cursors, each on a cache line of its own
 /// so that the producer and the consumer do not fight over one: no lock, no allocation.
-final class HandoffRing: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
-    private let mask: Int
-    private let cursors: UnsafeMutableRawPointer
-    private var head: UnsafeAtomic<Int> { UnsafeAtomic(at: cursors.assumingMemoryBound(to: Int.AtomicRepresentation.self)) }
-    private var tail: UnsafeAtomic<Int> { UnsafeAtomic(at: (cursors + 128).assumingMemoryBound(to: Int.AtomicRepresentation.self)) }
+public final class HandoffRing: @unchecked Sendable {
+    @usableFromInline let slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    @usableFromInline let mask: Int
+    @usableFromInline let cursors: UnsafeMutableRawPointer
+    @inlinable var head: UnsafeAtomic<Int> { UnsafeAtomic(at: cursors.assumingMemoryBound(to: Int.AtomicRepresentation.self)) }
+    @inlinable var tail: UnsafeAtomic<Int> { UnsafeAtomic(at: (cursors + 128).assumingMemoryBound(to: Int.AtomicRepresentation.self)) }
 
     /// A ring of `capacity` slots, a power of two.
-    init(capacity: Int) {
+    public init(capacity: Int) {
         precondition(capacity > 0 && capacity & (capacity - 1) == 0, "ring capacity must be a power of two")
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: nil, count: capacity)
@@ -26,8 +26,8 @@ final class HandoffRing: @unchecked Sendable {
     }
 
     /// Adds `p`; false when the ring is full.
-    @inline(__always)
-    func push(_ p: UnsafeMutableRawPointer?) -> Bool {
+    @inlinable @inline(__always)
+    public func push(_ p: UnsafeMutableRawPointer?) -> Bool {
         let t = tail.load(ordering: .relaxed)
         if t - head.load(ordering: .acquiring) > mask { return false }
         slots[t & mask] = p
@@ -36,8 +36,8 @@ final class HandoffRing: @unchecked Sendable {
     }
 
     /// Takes every pointer waiting and passes each to `body`.
-    @inline(__always)
-    func drain(_ body: (UnsafeMutableRawPointer?) -> Void) {
+    @inlinable @inline(__always)
+    public func drain(_ body: (UnsafeMutableRawPointer?) -> Void) {
         let h0 = head.load(ordering: .relaxed)
         let t = tail.load(ordering: .acquiring)
         guard h0 < t else { return }

@@ -1,0 +1,127 @@
+import ArenaModel
+import Foundation
+import Reporting
+import Scenario
+import Scheduler
+import Targets
+
+/// Runs a scenario: every sweep point on a fresh target, its phases on pinned worker
+/// threads, the heap checked where the scenario says, figures taken per phase, and the
+/// expectations judged. The library face of `arenastress run`.
+///
+/// ```swift
+/// let scenario = try ScenarioLoader.load(path: "Scenarios/swiss-cheese.yaml")
+/// let report = try Runner(scenario: scenario).run()
+/// print(report.passed)
+/// ```
+public final class Runner {
+    public let scenario: Scenario
+    private let observer: RunObserver
+
+    /// A runner for `scenario`, telling `observer` how it goes.
+    public init(scenario: Scenario, observer: RunObserver = SilentObserver()) {
+        self.scenario = scenario
+        self.observer = observer
+    }
+
+    /// What in a valid scenario this build cannot run, each at its place in the file:
+    /// targets not built yet, injections into a target other than the model,
+    /// expectations on figures only the model counts. Empty when it can run.
+    public static func unsupported(_ scenario: Scenario) -> [ScenarioProblem] {
+        var problems: [ScenarioProblem] = []
+        let top = SourceLocation(file: scenario.source, line: 1, column: 1)
+        switch scenario.target {
+        case .model, .glibc: break
+        default:
+            problems.append(ScenarioProblem(location: top, message: "target '\(scenario.target.rawValue)' is not available in this build (model and glibc are)"))
+        }
+        guard scenario.target != .model else { return problems }
+        for phase in scenario.phases {
+            if case .inject = phase.kind {
+                problems.append(ScenarioProblem(location: phase.location, message: "phases.\(phase.name): inject needs target model (corruption of \(scenario.target.rawValue)'s heap would abort the run)"))
+            }
+        }
+        if let e = scenario.expect.osRequests {
+            problems.append(ScenarioProblem(location: e.location, message: "expect.os_requests: kernel requests are counted for target model only"))
+        }
+        if let e = scenario.expect.contention {
+            problems.append(ScenarioProblem(location: e.location, message: "expect.contention: arena locks are instrumented for target model only"))
+        }
+        return problems
+    }
+
+    /// Runs every sweep point and judges the expectations. The scenario must have no
+    /// `unsupported` problems.
+    public func run() -> RunReport {
+        let started = Date()
+        let points = scenario.sweepPoints.map(runPoint)
+        return RunReport(scenario: scenario, file: scenario.source, startedAt: started, host: Self.host(), points: points)
+    }
+
+    /// Runs one sweep point.
+    public func runPoint(_ point: SweepPoint) -> PointReport {
+        let placement = PlacementPlan.cpus(for: scenario.threads.placement, threads: point.threads)
+        var report: PointReport
+        switch scenario.target {
+        case .glibc:
+            report = PointRun(scenario: scenario, point: point, target: GlibcTarget(), placement: placement, observer: observer).run()
+        default:
+            let target = ModelTarget(tunables: tunables(point), policy: policy(point.arenas))
+            report = PointRun(scenario: scenario, point: point, target: target, placement: placement, observer: observer).run()
+        }
+        report.expectations = ExpectationJudge(scenario: scenario).judge(report)
+        return report
+    }
+
+    /// The model's tunables for `point`: the scenario's, the point's arena_max over them.
+    public func tunables(_ point: SweepPoint) -> Tunables {
+        var t = Tunables()
+        let s = scenario.tunables
+        if let v = point.arenaMax ?? s.arenaMax { t.arenaMax = v }
+        if let v = s.arenaTest { t.arenaTest = v }
+        if let v = s.tcacheCount { t.tcacheCount = v }
+        if let v = s.mxfast { t.mxfast = v }
+        if let v = s.mmapThreshold { t.mmapThreshold = v }
+        if let v = s.trimThreshold { t.trimThreshold = v }
+        if let v = s.topPad { t.topPad = v }
+        if let v = s.perturb { t.perturb = v }
+        return t
+    }
+
+    private func policy(_ name: ArenaPolicyName) -> ArenaPolicy {
+        switch name {
+        case .glibc: .glibc
+        case .perThread: .perThread
+        case .shared: .shared
+        }
+    }
+
+    static func host() -> RunHost {
+        var u = utsname()
+        uname(&u)
+        func text<T>(_ field: T) -> String {
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return RunHost(cpus: Scheduler.allowedCPUs(), kernel: "\(text(u.sysname)) \(text(u.release))", hostname: text(u.nodename))
+    }
+
+    /// Writes `report` as `DIRECTORY/<scenario>/<timestamp>/report.json` (a new folder
+    /// each run; the file appears whole or not at all). Returns the folder.
+    public static func write(_ report: RunReport, under directory: String) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let stamp = formatter.string(from: Date())
+        let fm = FileManager.default
+        var folder = "\(directory)/\(report.scenario.name)/\(stamp)"
+        var n = 1
+        while fm.fileExists(atPath: folder) {
+            n += 1
+            folder = "\(directory)/\(report.scenario.name)/\(stamp)-\(n)"
+        }
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try report.json().write(to: URL(fileURLWithPath: "\(folder)/report.json"), options: .atomic)
+        return folder
+    }
+}

@@ -1,0 +1,99 @@
+import Contention
+import Foundation
+
+/// What one phase did and left behind.
+public struct PhaseReport: Sendable, Codable {
+    public var name: String
+    /// Its kind key (`allocate`, `churn`, ...).
+    public var kind: String
+    /// Operations (mallocs, frees, reallocs ...) over all workers.
+    public var ops: Int
+    /// Wall time: the slowest worker's, summed over the phase's steps.
+    public var nanoseconds: UInt64
+    public var opsPerSecond: Double
+    public var perThread: [ThreadFigures]
+    /// The target's memory at the phase's end (nil once the heap is found broken).
+    public var heldBytes: Int?
+    public var inUseBytes: Int?
+    public var residentBytes: Int?
+    public var osRequests: Int?
+    public var arenas: Int?
+    /// Blocks and requested bytes the workers hold at the phase's end.
+    public var liveBlocks: Int
+    public var liveBytes: Int
+    /// `1 - inUseBytes / heldBytes`: the share of what is held from the kernel that
+    /// no allocated chunk uses. Nil when nothing is held or the heap is broken.
+    public var fragmentation: Double?
+    /// The phase's arena lock use, all locks together, per arena and per thread.
+    public var locks: LockFigures?
+    public var locksByArena: [LockFigures]
+    public var locksByThread: [LockFigures]
+    /// Heap checks run after this phase's steps.
+    public var checks: Int
+
+    public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
+                inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,
+                locks: LockFigures?, locksByArena: [LockFigures], locksByThread: [LockFigures], checks: Int) {
+        self.name = name
+        self.kind = kind
+        self.ops = ops
+        self.nanoseconds = nanoseconds
+        opsPerSecond = nanoseconds == 0 ? 0 : Double(ops) * 1e9 / Double(nanoseconds)
+        self.perThread = perThread
+        self.heldBytes = heldBytes
+        self.inUseBytes = inUseBytes
+        self.residentBytes = residentBytes
+        self.osRequests = osRequests
+        self.arenas = arenas
+        self.liveBlocks = liveBlocks
+        self.liveBytes = liveBytes
+        fragmentation = heldBytes.flatMap { held in inUseBytes.flatMap { held == 0 ? nil : 1 - Double($0) / Double(held) } }
+        self.locks = locks
+        self.locksByArena = locksByArena
+        self.locksByThread = locksByThread
+        self.checks = checks
+    }
+}
+
+/// One worker's share of a phase.
+public struct ThreadFigures: Sendable, Codable, Equatable {
+    public var worker: Int
+    public var ops: Int
+    public var nanoseconds: UInt64
+    /// The CPUs it was seen on.
+    public var cpus: [Int]
+
+    public init(worker: Int, ops: Int, nanoseconds: UInt64, cpus: [Int]) {
+        self.worker = worker
+        self.ops = ops
+        self.nanoseconds = nanoseconds
+        self.cpus = cpus
+    }
+}
+
+/// Lock use over a period: counts, and wait and hold time percentiles in nanoseconds.
+public struct LockFigures: Sendable, Codable, Equatable {
+    /// `arena N`, `thread N`, or `all`.
+    public var scope: String
+    public var acquisitions: Int
+    public var contended: Int
+    public var contentionRate: Double
+    public var ownerChanges: Int
+    public var crossCPUOwnerChanges: Int
+    public var refusedTries: Int
+    public var wait: LatencySummary
+    /// Hold times, sampled (one acquisition in 64).
+    public var hold: LatencySummary
+
+    public init(scope: String, _ use: LockUse) {
+        self.scope = scope
+        acquisitions = use.acquisitions
+        contended = use.contended
+        contentionRate = use.contentionRate
+        ownerChanges = use.ownerChanges
+        crossCPUOwnerChanges = use.crossCPUOwnerChanges
+        refusedTries = use.refusedTries
+        wait = LockUse.summary(of: use.wait)
+        hold = LockUse.summary(of: use.hold)
+    }
+}

@@ -1,0 +1,224 @@
+import ArenaStress
+import ArgumentParser
+import Foundation
+import Reporting
+import Scenario
+
+/// Loading scenario files for the commands: every file's problems, or the scenarios.
+enum ScenarioFiles {
+    /// The scenarios in `paths`, or, if any file has a problem (bad input or something
+    /// this build cannot run), every problem printed on standard error and exit 2.
+    static func load(_ paths: [String]) throws -> [Scenario] {
+        var scenarios: [Scenario] = []
+        var problems: [ScenarioProblem] = []
+        for path in paths {
+            do {
+                let scenario = try ScenarioLoader.load(path: path)
+                let unsupported = Runner.unsupported(scenario)
+                if unsupported.isEmpty { scenarios.append(scenario) } else { problems += unsupported }
+            } catch {
+                problems += error.problems
+            }
+        }
+        guard problems.isEmpty else {
+            FileHandle.standardError.write(Data(problems.map { "\($0)\n" }.joined().utf8))
+            throw ExitCode(2)
+        }
+        return scenarios
+    }
+}
+
+/// What the run commands share: where reports go, how much is printed.
+struct RunOutput: ParsableArguments {
+    @Option(help: "The folder reports are written under.")
+    var reports = "Reports"
+
+    @Flag(help: "Print nothing but problems and where the report is.")
+    var quiet = false
+
+    @Flag(help: "Print each run's report (JSON) on standard output; everything else goes to standard error.")
+    var json = false
+
+    /// Runs `scenario`, writes its report, prints what it found.
+    func run(_ scenario: Scenario) throws -> RunReport {
+        let observer: RunObserver = quiet ? SilentObserver() : ProgressPrinter()
+        let report = Runner(scenario: scenario, observer: observer).run()
+        let folder: String
+        do {
+            folder = try Runner.write(report, under: reports)
+        } catch {
+            FileHandle.standardError.write(Data("arenastress: cannot write the report under \(reports): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        if json { print(String(decoding: try report.json(), as: UTF8.self)) }
+        if !quiet { say(Summary.text(report)) }
+        say("report: \(folder)/report.json")
+        return report
+    }
+
+    func say(_ text: String) {
+        if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
+    }
+}
+
+/// `arenastress run FILE...`
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenario files and write a report for each.",
+        discussion: """
+            Every file is validated first; any problem stops everything (exit 2). \
+            Exit 0 when every expectation held, 1 when one failed or an unexpected violation was found.
+            """)
+
+    @Argument(help: "Scenario files (YAML).")
+    var files: [String]
+
+    @Option(help: "Override the scenarios' seed.")
+    var seed: UInt64?
+
+    @OptionGroup var output: RunOutput
+
+    func run() throws {
+        var scenarios = try ScenarioFiles.load(files)
+        if let seed { for i in scenarios.indices { scenarios[i].seed = seed } }
+        var passed = true
+        for scenario in scenarios { passed = try output.run(scenario).passed && passed }
+        if !passed { throw ExitCode(1) }
+    }
+}
+
+/// `arenastress sweep FILE --threads 1,2,4,8 --arenas shared,glibc,per-thread`
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run one scenario at several thread counts, arena policies and arena_max values.",
+        discussion: "Values given here replace the file's own lists; one result per combination, in one report.")
+
+    @Argument(help: "A scenario file (YAML).")
+    var file: String
+
+    @Option(help: "Thread counts, comma-separated (e.g. 1,2,4,8).")
+    var threads: String?
+
+    @Option(help: "Arena policies, comma-separated: glibc, per-thread, shared.")
+    var arenas: String?
+
+    @Option(name: .customLong("arena-max"), help: "arena_max values, comma-separated (model only).")
+    var arenaMax: String?
+
+    @OptionGroup var output: RunOutput
+
+    func validate() throws {
+        func ints(_ text: String?, _ name: String, _ range: ClosedRange<Int>) throws {
+            guard let text else { return }
+            for part in text.split(separator: ",") {
+                guard let n = Int(part.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
+                    throw ValidationError("--\(name): '\(part)' is not a number in \(range.lowerBound)...\(range.upperBound)")
+                }
+            }
+        }
+        try ints(threads, "threads", 1...1024)
+        try ints(arenaMax, "arena-max", 0...4096)
+        for part in arenas?.split(separator: ",") ?? [] where ArenaPolicyName(rawValue: String(part)) == nil {
+            throw ValidationError("--arenas: unknown policy '\(part)'; known: glibc, per-thread, shared")
+        }
+    }
+
+    func run() throws {
+        var scenario = try ScenarioFiles.load([file])[0]
+        if let threads { scenario.threads.counts = threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! } }
+        if let arenas { scenario.threads.arenas = arenas.split(separator: ",").map { ArenaPolicyName(rawValue: String($0))! } }
+        if let arenaMax { scenario.tunables.arenaMaxSweep = arenaMax.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! } }
+        if !(try output.run(scenario).passed) { throw ExitCode(1) }
+    }
+}
+
+/// `arenastress validate FILE...`
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check scenario files without running them: every problem as file:line:column: message.",
+        discussion: "Exit 0 when every file is valid, 2 otherwise.")
+
+    @Argument(help: "Scenario files (YAML).")
+    var files: [String]
+
+    func run() throws {
+        for scenario in try ScenarioFiles.load(files) {
+            print("\(scenario.source): ok: \(scenario.name), \(scenario.phases.count) phases, \(scenario.sweepPoints.count) sweep points, target \(scenario.target.rawValue)")
+        }
+    }
+}
+
+/// `arenastress list`
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the scenarios in a folder with their descriptions.")
+
+    @Option(help: "The folder of scenario files.")
+    var directory = "Scenarios"
+
+    func run() throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            FileHandle.standardError.write(Data("arenastress: \(directory): no such folder\n".utf8))
+            throw ExitCode(2)
+        }
+        for name in names.filter({ $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }).sorted() {
+            let path = "\(directory)/\(name)"
+            do {
+                let s = try ScenarioLoader.load(path: path)
+                let description = (s.description ?? "").split(separator: "\n").joined(separator: " ")
+                print("\(s.name.padding(toLength: max(24, s.name.count + 1), withPad: " ", startingAt: 0))\(description)")
+            } catch {
+                print("\(name.padding(toLength: max(24, name.count + 1), withPad: " ", startingAt: 0))(invalid: \(error.problems.first?.description ?? "?"))")
+            }
+        }
+    }
+}
+
+/// `arenastress replay REPORT.json`
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run a report's scenario again, with the same seed and sweep points, and compare.")
+
+    @Argument(help: "A report.json that an earlier run wrote.")
+    var report: String
+
+    @OptionGroup var output: RunOutput
+
+    func run() throws {
+        let earlier: RunReport
+        do {
+            earlier = try RunReport.decode(Data(contentsOf: URL(fileURLWithPath: report)))
+        } catch let error as DecodingError {
+            FileHandle.standardError.write(Data("\(report):1:1: not a report arenastress wrote: \(Self.describe(error))\n".utf8))
+            throw ExitCode(2)
+        } catch {
+            FileHandle.standardError.write(Data("\(report):1:1: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        let again = try output.run(earlier.scenario)
+        for (old, new) in zip(earlier.points, again.points) {
+            let same = old.phases.map(\.ops) == new.phases.map(\.ops) && old.violations.map(\.invariant) == new.violations.map(\.invariant)
+            output.say("replay \(old.point.threads) threads, \(old.point.arenas.rawValue): ops and violations \(same ? "the same" : "DIFFER") as in \(report)")
+        }
+        if !again.passed { throw ExitCode(1) }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing '\(key.stringValue)'"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): c.debugDescription
+        @unknown default: "unreadable"
+        }
+    }
+}
+
+extension Error {
+    /// The scenario problems this error carries, or one that says what happened.
+    var problems: [ScenarioProblem] {
+        if let e = self as? ScenarioErrors { return e.problems }
+        return [ScenarioProblem(location: SourceLocation(file: "?", line: 1, column: 1), message: "\(self)")]
+    }
+}
