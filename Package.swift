@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Scheduler", dependencies: ["CSupport", "Randomness"]),
         // Scenario files: the schema, loading with line:column problems, size distributions.
         .target(name: "Scenario", dependencies: ["Randomness", .product(name: "Yams", package: "Yams")]),
-        .target(name: "HeapCheck", dependencies: ["ArenaModel", "Randomness"]),
+        .target(name: "HeapCheck", dependencies: ["ArenaModel", "CSupport", "Randomness"]),
         .target(name: "Fidelity", dependencies: ["ArenaModel", "Randomness"]),
         // The allocators a scenario runs against, behind one protocol.
         .target(name: "Targets", dependencies: ["ArenaModel", "Contention", "CSupport"]),
@@ -77,7 +77,13 @@ let package = Package(
         ),
         .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel", "Randomness"]),
         .testTarget(name: "ThreadingTests", dependencies: ["ArenaStress", "Scheduler", "Contention", "ArenaModel"]),
-        .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel"]),
+        // Fixtures the test targets share: scratch folders, running the package's executables.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel", "TestSupport"]),
+        .testTarget(
+            name: "ArenaStressTests",
+            dependencies: ["ArenaStress", "Scenario", "Reporting", "Targets", "TestSupport"]
+        ),
         .testTarget(
             name: "ScenarioTests",
             dependencies: ["Scenario", "Randomness", .product(name: "Yams", package: "Yams")],

@@ -21,11 +21,12 @@ extension PointRun {
         table.reserve(table.count + count)
         var id = nextID(me)
         defer { setNextID(me, id) }
+        let verify = verifiesContents
         for op in 0..<count {
             let bytes = size.sample(&random)
             guard let p = T.malloc(h, bytes) else { return failed(me, "malloc(\(bytes))", op) }
             id &+= 1
-            ContentPattern.fill(p, requestSize: bytes, id: id, coverage: .headAndTail)
+            if verify { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: .headAndTail) }
             table.set(table.count, address: UInt(bitPattern: p), size: bytes, id: id)
             log.record(.malloc, slot: table.count, size: bytes, address: p)
             table.count += 1
@@ -52,9 +53,10 @@ extension PointRun {
             order = Array(0..<live)
             for i in 0..<n { order.swapAt(i, i + random.below(live - i)) }
         }
+        let verify = verifiesContents
         for (op, slot) in order.prefix(n).enumerated() {
             let address = table.address(slot)
-            guard intact(table, slot, me, "free") else { continue }
+            if verify { guard intact(table, slot, me, "free") else { continue } }
             T.free(h, UnsafeMutableRawPointer(bitPattern: address))
             log.record(.free, slot: slot, size: table.size(slot), address: UnsafeMutableRawPointer(bitPattern: address))
             table.clear(slot)
@@ -64,8 +66,11 @@ extension PointRun {
         return n
     }
 
-    func churn(_ worker: WorkerContext, _ spec: ChurnSpec, ops stepOps: Int?, _ random: inout SplitMix64) -> Int {
+    func churn(_ worker: WorkerContext, _ spec: ChurnSpec, ops stepOps: Int?, _ rng: inout SplitMix64) -> Int {
         let me = worker.index, h = handles[me], log = worker.opLog
+        // A local generator stays in registers; the inout one would be stored every op.
+        var random = rng
+        defer { rng = random }
         var table = tables[me]
         defer { tables[me] = table }
         let live = spec.live
@@ -81,30 +86,39 @@ extension PointRun {
         case .ops(let ops): limit = stepOps ?? ops
         case .duration(let ns): deadline = monotonicNanoseconds() &+ UInt64(ns)
         }
+        let verify = verifiesContents
+        // The ops' random words are drawn a batch ahead: after the free-or-malloc branch
+        // mispredicts (half the time: slots are full or empty at random), the next op's
+        // slot is a load away instead of a chain of multiplies.
+        let ahead = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        defer { ahead.deallocate() }
         var op = 0
         while op < limit {
-            if op & (Self.progressInterval - 1) == 0 {
-                progress(me).store(op, ordering: .relaxed)
-                inbox.drain { T.free(h, $0) }
-                if deadline != .max && monotonicNanoseconds() >= deadline { break }
+            if op & 63 == 0 {
+                for i in 0..<64 { ahead[i] = random.next() }
+                if op & (Self.progressInterval - 1) == 0 {
+                    progress(me).store(op, ordering: .relaxed)
+                    inbox.drain { T.free(h, $0) }
+                    if deadline != .max && monotonicNanoseconds() >= deadline { break }
+                }
             }
+            let r = ahead[op & 63]
             op += 1
-            let r = random.next()
             let slot = Int(r.multipliedFullWidth(by: UInt64(live)).high)
             let address = table.address(slot)
             let choice = r & 0xFFFF_FFFF
             if address != 0 {
                 let p = UnsafeMutableRawPointer(bitPattern: address)!
-                guard intact(table, slot, me, "churn") else { table.clear(slot); continue }
+                if verify { guard intact(table, slot, me, "churn") else { table.clear(slot); continue } }
                 if choice < weights.realloc {
                     let bytes = size.sample(&random)
                     guard let q = T.realloc(h, p, bytes) else { return failed(me, "realloc(\(bytes))", op) }
                     // The bytes both sizes cover must have moved with the block.
-                    if min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
+                    if verify && min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
                         report(me, "G3", "realloc(0x\(String(address, radix: 16)), \(bytes)) lost the block's contents")
                     }
                     id &+= 1
-                    ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail)
+                    if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
                     table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
                     log.record(.realloc, slot: slot, size: bytes, address: q)
                 } else if choice < weights.remote && outbox.push(p) {
@@ -125,7 +139,7 @@ extension PointRun {
                 } else if choice < weights.calloc {
                     q = T.calloc(h, 1, bytes)
                     kind = .calloc
-                    if let q, bytes >= 8 && (q.load(as: UInt64.self) != 0 || q.loadUnaligned(fromByteOffset: bytes - 8, as: UInt64.self) != 0) {
+                    if verify, let q, bytes >= 8 && (q.load(as: UInt64.self) != 0 || q.loadUnaligned(fromByteOffset: bytes - 8, as: UInt64.self) != 0) {
                         report(me, "G3", "calloc(1, \(bytes)) returned 0x\(String(UInt(bitPattern: q), radix: 16)) not zeroed")
                     }
                 } else {
@@ -138,7 +152,7 @@ extension PointRun {
                 }
                 guard let q else { return failed(me, "\(kind)(\(bytes))", op) }
                 id &+= 1
-                ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail)
+                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
                 table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
                 log.record(kind, slot: slot, size: bytes, address: q)
             }
@@ -147,14 +161,19 @@ extension PointRun {
         return op
     }
 
+    /// Whether workers write each block's pattern and check it before every free: when
+    /// any check runs at all (`check: never` everywhere turns both off).
+    var verifiesContents: Bool {
+        scenario.check != .never || scenario.phases.contains { $0.check.map { $0 != .never } ?? false }
+    }
+
     /// Checks a block's pattern before it is freed or reallocated; a changed block is
     /// reported and left alone (freeing it could make the allocator follow the damage).
     @inline(__always)
     func intact(_ table: BlockTable, _ slot: Int, _ me: Int, _ phase: String) -> Bool {
         let p = UnsafeRawPointer(bitPattern: table.address(slot))!
-        guard let offset = ContentPattern.firstMismatch(in: p, requestSize: table.size(slot), id: table.id(slot), coverage: .headAndTail) else {
-            return true
-        }
+        if ContentPattern.headAndTailIntact(p, requestSize: table.size(slot), id: table.id(slot)) { return true }
+        let offset = ContentPattern.firstMismatch(in: p, requestSize: table.size(slot), id: table.id(slot), coverage: .headAndTail) ?? 0
         report(me, "G3", "live block 0x\(String(table.address(slot), radix: 16)) (\(table.size(slot)) bytes) changed at offset \(offset) before its \(phase == "free" ? "free" : "next use")")
         return false
     }

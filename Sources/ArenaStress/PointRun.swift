@@ -162,6 +162,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
 
     /// With the world stopped at the end of step `index`.
     private func endStep(_ index: Int) {
+        // After the heap was found broken the remaining steps did nothing: nothing to take.
+        if stopped { return }
         let step = plan.steps[index]
         let phase = scenario.phases[step.phase]
         for i in 0..<threads { inboxes[i].drain { T.free(handles[i], $0) } }
@@ -177,15 +179,16 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             }
             acc.ops += w.ops
         }
-        if !stopped, case .inject(let kind) = phase.kind { inject(kind, phase: phase.name) }
-        if !stopped && step.check {
+        collectRuntimeFindings(phase.name)
+        if violations.isEmpty, case .inject(let kind) = phase.kind { inject(kind, phase: phase.name) }
+        if violations.isEmpty && step.check {
             check(after: phase.name)
             acc.checks += 1
         }
-        if !stopped { collectRuntimeFindings(phase.name) }
+        collectRuntimeFindings(phase.name)
         phaseAccumulator = acc
-        if step.endsPhase || stopped && stoppedAfter == nil { endPhase(phase) }
-        if !violations.isEmpty && !stopped {
+        if step.endsPhase || !violations.isEmpty { endPhase(phase) }
+        if !violations.isEmpty {
             stopped = true
             stoppedAfter = phase.name
         }

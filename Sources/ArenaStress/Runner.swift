@@ -73,6 +73,20 @@ public final class Runner {
         return report
     }
 
+    /// Runs one sweep point against `NullTarget`, an allocator that does nothing: the
+    /// driver's own cost (`arenastress bench --workload harness`).
+    public func runAgainstNothing(_ point: SweepPoint) -> PointReport {
+        let placement = PlacementPlan.cpus(for: scenario.threads.placement, threads: point.threads)
+        return PointRun(scenario: scenario, point: point, target: NullTarget(), placement: placement, observer: observer).run()
+    }
+
+    /// Runs one sweep point against the model with its tunables and arena policy.
+    public func runOnModel(_ point: SweepPoint) -> PointReport {
+        let placement = PlacementPlan.cpus(for: scenario.threads.placement, threads: point.threads)
+        let target = ModelTarget(tunables: tunables(point), policy: policy(point.arenas))
+        return PointRun(scenario: scenario, point: point, target: target, placement: placement, observer: observer).run()
+    }
+
     /// The model's tunables for `point`: the scenario's, the point's arena_max over them.
     public func tunables(_ point: SweepPoint) -> Tunables {
         var t = Tunables()

@@ -1,4 +1,5 @@
 import ArenaModel
+import CSupport
 
 /// The heap walk: every chunk from a heap's first to its top (or its fenceposts),
 /// W1-W8 on each, the list marks matched against the chunks found (L5, L7). Sizes are
@@ -22,10 +23,10 @@ extension CheckRun {
         var bytes: (UInt, UInt, UInt, UInt) = (0, 0, 0, 0)
         let recording = spans != nil
         // Each step's address comes from the size just loaded, so the walk would wait
-        // on memory chunk after chunk: loads running `readAhead` bytes in front of it
-        // (every cache line once, their values folded into `sink`) bring the heap in.
+        // on memory chunk after chunk: prefetches running `readAhead` bytes in front of
+        // it bring the heap in. Prefetches, not loads: a load would map again the pages
+        // malloc_trim gave back, and the heap's resident size would lie.
         var ahead = first
-        var sink: UInt = 0
         while true {
             guard end &- p >= 16, p >= first else {
                 walkOverran(p, previous: previous, heap: index)
@@ -33,7 +34,7 @@ extension CheckRun {
             }
             let horizon = min(p &+ CheckRun.readAhead, end &- 8)
             while ahead < horizon {
-                sink ^= GlibcLayout.peek(ahead)
+                cs_prefetch(UnsafeRawPointer(bitPattern: ahead))
                 ahead &+= 128
             }
             let head = GlibcLayout.peek(p &+ 8)
@@ -77,7 +78,6 @@ extension CheckRun {
             previousSize = size
             p = next
         }
-        readAheadSink ^= sink
         matched.binned &+= counts.1
         matched.cached &+= counts.2
         matched.live &+= counts.3

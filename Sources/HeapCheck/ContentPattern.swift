@@ -23,24 +23,39 @@ public enum ContentPattern {
     }
 
     /// Writes block `id`'s pattern into the `requestSize` bytes at `mem`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func fill(_ mem: UnsafeMutableRawPointer, requestSize: Int, id: UInt64, coverage: PatternCoverage) {
         let pattern = word(for: id)
         if requestSize < 16 || coverage == .whole {
-            var offset = 0
-            while offset + 8 <= requestSize {
-                mem.storeBytes(of: pattern, toByteOffset: offset, as: UInt64.self)
-                offset += 8
-            }
-            while offset < requestSize {
-                mem.storeBytes(of: UInt8(truncatingIfNeeded: pattern >> UInt64(8 * (offset & 7))), toByteOffset: offset, as: UInt8.self)
-                offset += 1
-            }
+            fillEvery(mem, requestSize: requestSize, pattern: pattern)
             return
         }
         mem.storeBytes(of: pattern, as: UInt64.self)
         let tail = requestSize - 8
         mem.storeBytes(of: rotated(pattern, at: tail), toByteOffset: tail, as: UInt64.self)
+    }
+
+    /// True if the block still holds its head-and-tail pattern: the check a workload
+    /// makes before every free, inlined; `firstMismatch` says where it differs.
+    @inlinable @inline(__always)
+    public static func headAndTailIntact(_ mem: UnsafeRawPointer, requestSize: Int, id: UInt64) -> Bool {
+        guard requestSize >= 16 else { return firstMismatch(in: mem, requestSize: requestSize, id: id, coverage: .headAndTail) == nil }
+        let pattern = word(for: id)
+        let tail = requestSize - 8
+        return mem.load(as: UInt64.self) == pattern && mem.loadUnaligned(fromByteOffset: tail, as: UInt64.self) == rotated(pattern, at: tail)
+    }
+
+    @usableFromInline
+    static func fillEvery(_ mem: UnsafeMutableRawPointer, requestSize: Int, pattern: UInt64) {
+        var offset = 0
+        while offset + 8 <= requestSize {
+            mem.storeBytes(of: pattern, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+        while offset < requestSize {
+            mem.storeBytes(of: UInt8(truncatingIfNeeded: pattern >> UInt64(8 * (offset & 7))), toByteOffset: offset, as: UInt8.self)
+            offset += 1
+        }
     }
 
     /// The first offset where the block no longer holds its pattern, or nil.
@@ -67,7 +82,7 @@ public enum ContentPattern {
     }
 
     /// The 8 bytes the pattern holds from `offset` on, as one little-endian word.
-    @usableFromInline @inline(__always)
+    @inlinable @inline(__always)
     static func rotated(_ pattern: UInt64, at offset: Int) -> UInt64 {
         let shift = UInt64(8 * (offset & 7))
         return shift == 0 ? pattern : (pattern >> shift) | (pattern << (64 - shift))

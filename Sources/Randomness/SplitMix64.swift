@@ -23,12 +23,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 extension SplitMix64 {
     /// A value in `0..<n` by the high half of a 128-bit product (Lemire's method without
     /// the rejection step): the same on every toolchain, unlike `Int.random(in:using:)`.
+    @inlinable
     public mutating func below(_ n: Int) -> Int {
         precondition(n > 0, "below needs a positive bound")
         return Int(next().multipliedFullWidth(by: UInt64(n)).high)
     }
 
     /// A value in `range`.
+    @inlinable
     public mutating func within(_ range: ClosedRange<Int>) -> Int { range.lowerBound + below(range.count) }
 
     /// An index of `weights` chosen with probability proportional to its weight.

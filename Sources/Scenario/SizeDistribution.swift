@@ -28,14 +28,25 @@ public enum SizeDistribution: Sendable, Codable, Equatable {
     /// How far either side of the median a log-normal sample may go, in sigmas.
     public static let lognormalTruncation = 4.0
 
-    /// One size, drawn from `rng`.
-    @inlinable
+    /// One size, drawn from `rng`. Fixed and uniform sizes inline into a worker's loop;
+    /// the others are a call.
+    @inlinable @inline(__always)
     public func sample(_ rng: inout SplitMix64) -> Int {
         switch self {
         case .fixed(let size):
             return size
         case .uniform(let min, let max):
             return min + rng.below(max - min + 1)
+        default:
+            return sampleOther(&rng)
+        }
+    }
+
+    @usableFromInline
+    func sampleOther(_ rng: inout SplitMix64) -> Int {
+        switch self {
+        case .fixed, .uniform:
+            preconditionFailure("sample draws fixed and uniform sizes itself")
         case .pow2(let min, let max):
             let low = min.trailingZeroBitCount, high = max.trailingZeroBitCount
             return 1 << (low + rng.below(high - low + 1))

@@ -15,9 +15,11 @@ public final class OpLog: @unchecked Sendable {
         case malloc = 1, free, calloc, realloc, memalign, remoteFree, trim, inject
     }
 
-    private let entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>
-    private let mask: Int
-    private var next = 0
+    @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>
+    @usableFromInline let mask: Int
+    // The count lives in raw memory, not a stored var: no exclusivity check per record.
+    @usableFromInline let counter: UnsafeMutablePointer<Int>
+    var next: Int { counter.pointee }
 
     /// A log keeping the last `capacity` operations (rounded up to a power of two).
     public init(capacity: Int) {
@@ -26,15 +28,21 @@ public final class OpLog: @unchecked Sendable {
         mask = c - 1
         entries = .allocate(capacity: c)
         entries.initialize(repeating: (0, 0, 0, 0), count: c)
+        counter = .allocate(capacity: 1)
+        counter.initialize(to: 0)
     }
 
-    deinit { entries.deallocate() }
+    deinit {
+        entries.deallocate()
+        counter.deallocate()
+    }
 
     /// Records an operation.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func record(_ kind: Kind, slot: Int, size: Int, address: UnsafeMutableRawPointer?) {
-        entries[next & mask] = (kind.rawValue, slot, size, UInt(bitPattern: address))
-        next &+= 1
+        let n = counter.pointee
+        entries[n & mask] = (kind.rawValue, slot, size, UInt(bitPattern: address))
+        counter.pointee = n &+ 1
     }
 
     /// The recorded operations, oldest first.

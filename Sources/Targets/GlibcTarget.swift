@@ -14,19 +14,19 @@ public final class GlibcTarget: StressTarget, @unchecked Sendable {
     public func attach() {}
     public func detach(_ handle: Void) {}
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func malloc(_ handle: Void, _ bytes: Int) -> UnsafeMutableRawPointer? { Glibc.malloc(bytes) }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func calloc(_ handle: Void, _ count: Int, _ size: Int) -> UnsafeMutableRawPointer? { Glibc.calloc(count, size) }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func realloc(_ handle: Void, _ pointer: UnsafeMutableRawPointer?, _ bytes: Int) -> UnsafeMutableRawPointer? {
         Glibc.realloc(pointer, bytes)
     }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func memalign(_ handle: Void, _ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? {
         cs_glibc_memalign(alignment, bytes)
     }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func free(_ handle: Void, _ pointer: UnsafeMutableRawPointer?) { Glibc.free(pointer) }
 
     public func trim() -> Bool { cs_glibc_malloc_trim(0) != 0 }

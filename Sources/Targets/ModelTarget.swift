@@ -16,19 +16,19 @@ public final class ModelTarget: StressTarget, @unchecked Sendable {
     public func attach() -> MallocThread { arenas.attachThread() }
     public func detach(_ handle: MallocThread) { arenas.detach(handle) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func malloc(_ handle: MallocThread, _ bytes: Int) -> UnsafeMutableRawPointer? { handle.malloc(bytes) }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func calloc(_ handle: MallocThread, _ count: Int, _ size: Int) -> UnsafeMutableRawPointer? { handle.calloc(count, size) }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func realloc(_ handle: MallocThread, _ pointer: UnsafeMutableRawPointer?, _ bytes: Int) -> UnsafeMutableRawPointer? {
         handle.realloc(pointer, bytes)
     }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func memalign(_ handle: MallocThread, _ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? {
         handle.memalign(alignment, bytes)
     }
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func free(_ handle: MallocThread, _ pointer: UnsafeMutableRawPointer?) { handle.free(pointer) }
 
     public func trim() -> Bool { arenas.trim() }

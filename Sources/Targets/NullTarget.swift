@@ -1,15 +1,18 @@
 import ArenaModel
 
-/// An allocator that does nothing: every allocation returns the same scratch block.
-/// What a run costs against it is the cost of the driver itself (`bench harness`).
+/// An allocator that does nothing: every request up to 1 MiB gets the same scratch
+/// block, and free does nothing. A run against it costs what the driver costs (op
+/// stream, slot table, op log, dispatch): `arenastress bench --workload harness`.
+///
+/// Blocks overlap, so a run against it must not write patterns into them: only runs
+/// with every check off (`check: never`), which is what the harness row runs.
 public final class NullTarget: StressTarget, @unchecked Sendable {
-    /// The largest request the scratch block serves.
-    public let capacity: Int
+    /// The largest request served.
+    public static let scratchBytes = 1 << 20
     private let scratch: UnsafeMutableRawPointer
 
-    public init(capacity: Int = 1 << 20) {
-        self.capacity = capacity
-        scratch = .allocate(byteCount: capacity, alignment: 64)
+    public init() {
+        scratch = .allocate(byteCount: Self.scratchBytes, alignment: 4096)
     }
 
     deinit { scratch.deallocate() }
@@ -19,21 +22,31 @@ public final class NullTarget: StressTarget, @unchecked Sendable {
     public func attach() -> UnsafeMutableRawPointer { scratch }
     public func detach(_ handle: UnsafeMutableRawPointer) {}
 
-    @inline(__always)
-    public static func malloc(_ handle: UnsafeMutableRawPointer, _ bytes: Int) -> UnsafeMutableRawPointer? { handle }
-    @inline(__always)
-    public static func calloc(_ handle: UnsafeMutableRawPointer, _ count: Int, _ size: Int) -> UnsafeMutableRawPointer? { handle }
-    @inline(__always)
-    public static func realloc(_ handle: UnsafeMutableRawPointer, _ pointer: UnsafeMutableRawPointer?, _ bytes: Int) -> UnsafeMutableRawPointer? {
-        handle
+    @inlinable @inline(__always)
+    public static func malloc(_ scratch: UnsafeMutableRawPointer, _ bytes: Int) -> UnsafeMutableRawPointer? {
+        bytes <= scratchBytes ? scratch : nil
     }
-    @inline(__always)
-    public static func memalign(_ handle: UnsafeMutableRawPointer, _ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? { handle }
-    @inline(__always)
-    public static func free(_ handle: UnsafeMutableRawPointer, _ pointer: UnsafeMutableRawPointer?) {}
+
+    @inlinable @inline(__always)
+    public static func calloc(_ scratch: UnsafeMutableRawPointer, _ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
+        malloc(scratch, count &* size)
+    }
+
+    @inlinable @inline(__always)
+    public static func realloc(_ scratch: UnsafeMutableRawPointer, _ pointer: UnsafeMutableRawPointer?, _ bytes: Int) -> UnsafeMutableRawPointer? {
+        malloc(scratch, bytes)
+    }
+
+    @inlinable @inline(__always)
+    public static func memalign(_ scratch: UnsafeMutableRawPointer, _ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? {
+        alignment <= 4096 ? malloc(scratch, bytes) : nil
+    }
+
+    @inlinable @inline(__always)
+    public static func free(_ scratch: UnsafeMutableRawPointer, _ pointer: UnsafeMutableRawPointer?) {}
 
     public func trim() -> Bool { false }
-    public func memory() -> TargetMemory { TargetMemory(heldBytes: 0, inUseBytes: 0) }
+    public func memory() -> TargetMemory { TargetMemory(heldBytes: Self.scratchBytes, inUseBytes: 0) }
     public func kernelRequests() -> Int? { nil }
     public func takeLockUses() -> [ThreadLockUse] { [] }
 }

@@ -23,11 +23,13 @@ struct BenchRunner {
     var threaded: [ThreadedBench] = []
     /// The HeapCheck rows to end with (`check-walk`, `check-walk-ledger`).
     var checkWalks: [String] = []
+    /// Whether to end with the `harness` rows.
+    var harness = false
 
     /// Runs every workload on every target that applies; rows come in workload order,
     /// then target order.
     func run() -> [BenchReport.Row] {
-        workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) } + runCheckWalk(checkWalks)
+        workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) } + runCheckWalk(checkWalks) + runHarness(harness)
     }
 
     private func runWorkload(_ workload: Workload) -> [BenchReport.Row] {

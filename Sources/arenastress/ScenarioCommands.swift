@@ -153,13 +153,13 @@ struct ValidateCommand: ParsableCommand {
 
 /// `arenastress list`
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the scenarios in a folder with their descriptions.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the scenarios in a folder (and its subfolders) with their descriptions.")
 
     @Option(help: "The folder of scenario files.")
     var directory = "Scenarios"
 
     func run() throws {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+        guard let names = try? FileManager.default.subpathsOfDirectory(atPath: directory) else {
             FileHandle.standardError.write(Data("arenastress: \(directory): no such folder\n".utf8))
             throw ExitCode(2)
         }

@@ -1,4 +1,5 @@
 import Fidelity
+import TestSupport
 import Testing
 
 /// `arenastress trace-gen` and `replay-trace` as a user runs them.

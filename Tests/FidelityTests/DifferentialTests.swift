@@ -1,5 +1,6 @@
 import ArenaModel
 import Fidelity
+import TestSupport
 import Testing
 
 /// The model against this machine's glibc, op by op: the named traces and a seeded

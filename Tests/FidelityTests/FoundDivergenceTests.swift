@@ -1,4 +1,5 @@
 import Fidelity
+import TestSupport
 import Testing
 
 /// Divergences the fidelity check once found, each reduced to a few ops and kept so

@@ -1,5 +1,6 @@
 import ArenaModel
 import Fidelity
+import TestSupport
 import Testing
 
 /// glibc-replay runs a trace on a glibc heap that holds nothing else, and reads that

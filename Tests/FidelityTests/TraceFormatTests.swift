@@ -1,5 +1,6 @@
 import Fidelity
 import Foundation
+import TestSupport
 import Testing
 
 /// The trace format: what the writer writes the parser reads back, and bad input is

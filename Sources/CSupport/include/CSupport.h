@@ -42,4 +42,8 @@ int cs_allowed_cpus(int *cpus, int capacity);
 /// The calling thread's kernel id (gettid).
 int cs_thread_id(void);
 
+/// Asks the cache for the line at address without loading it: unlike a load, a
+/// prefetch of a page the kernel took back (MADV_DONTNEED) does not map it again.
+static inline void cs_prefetch(const void *address) { __builtin_prefetch(address); }
+
 #endif

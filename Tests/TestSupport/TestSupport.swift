@@ -1,30 +1,35 @@
-import Fidelity
 import Foundation
 
-/// Paths the fidelity tests share: a scratch directory per test, and the package's
-/// executables, which SwiftPM builds beside the test bundle.
-enum TestSupport {
-    static func scratchDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "fidelity-tests-" + UUID().uuidString
+/// What the test targets share: a scratch directory per test, the package's
+/// executables (which SwiftPM builds beside the test bundle), and running them.
+public enum TestSupport {
+    /// A new, empty directory under the system's temporary directory.
+    public static func scratchDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "arenastress-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
     /// An executable product of this package, beside the running test bundle.
-    static func product(_ name: String) -> String {
+    public static func product(_ name: String) -> String {
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
     /// Writes `text` to a file in `directory` and returns its path.
-    static func file(_ text: String, in directory: String, named name: String = "t.trace") throws -> String {
+    public static func file(_ text: String, in directory: String, named name: String = "t.trace") throws -> String {
         let path = directory + "/" + name
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
+    /// The package's root folder (where Package.swift is), found from this file.
+    public static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
     /// Runs `executable` and returns its exit status, standard output and error.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
