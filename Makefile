@@ -7,11 +7,12 @@ INSTRUCTION_OPS ?= 1000000
 FIDELITY_ARGS ?=
 RELEASE_BIN := .build/release/arenastress
 
-.PHONY: help run test bench instructions fidelity build release clean deps
+.PHONY: help run test stress bench instructions fidelity build release clean deps
 
 help:
-	@echo "make run           the bench for now (no scenario runner yet); prints where its report landed"
-	@echo "make test          build and run the tests (debug)"
+	@echo "make run           run every scenario in Scenarios/ (SCENARIOS=... for others); prints where each report landed"
+	@echo "make test          build and run the tests (debug, then the threading tests under ThreadSanitizer)"
+	@echo "make stress        the long soak: the threading stress tests at 10,000,000 ops per worker (release)"
 	@echo "make bench         model vs glibc timings -> Reports/bench/latest.json (BENCH_ARGS=... for options)"
 	@echo "make instructions  callgrind instructions per malloc+free pair, model vs glibc"
 	@echo "make fidelity      the model against this machine's glibc, op by op (FIDELITY_ARGS=... for options)"
@@ -20,8 +21,13 @@ help:
 	@echo "make clean         remove build products"
 	@echo "make deps          install the Debian packages the project needs, if missing"
 
-# Until a scenario runner exists, running the project means running its bench.
-run: bench
+# The default suite: every scenario the repository ships. One report per scenario
+# under Reports/<scenario>/<time>/; the exit status is 1 if any expectation failed.
+SCENARIOS ?= $(wildcard Scenarios/*.yaml) $(wildcard Scenarios/corruption/*.yaml)
+RUN_ARGS ?=
+
+run: release
+	$(RELEASE_BIN) run $(RUN_ARGS) $(SCENARIOS)
 
 # The Debian packages the build and its tools need (libnuma-dev for the NUMA layer).
 DEBIAN_PACKAGES := libnuma-dev valgrind
@@ -43,6 +49,9 @@ test: deps
 	swift build --build-tests $(TSAN_FLAGS) $(SWIFT_FLAGS)
 	ARENASTRESS_STRESS_OPS=30000 TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/Tests/tsan-suppressions.txt" \
 		swift test --skip-build $(TSAN_FLAGS) --filter '$(THREADING_TESTS)'
+
+stress: deps
+	ARENASTRESS_STRESS_OPS=10000000 swift test -c release $(SWIFT_FLAGS) --filter 'ModelStressTests'
 
 release: deps
 	swift build -c release $(SWIFT_FLAGS)

@@ -98,10 +98,7 @@ public final class ArenaSet: @unchecked Sendable {
         }
         for h in heaps { munmap(h, Layout.heapMaxSize) }
         let registry = MmapRegistry(g: g)
-        for mem in registry.all {
-            let p = Chunk(mem)
-            munmap(mem - p.prevSize, p.prevSize + p.size)
-        }
+        for (start, length) in registry.mappings { munmap(start, length) }
         registry.destroy()
         if let start = UnsafeMutableRawPointer(bitPattern: g[.brkReserveStart]) {
             munmap(start, g[.brkReserveEnd] - g[.brkReserveStart])

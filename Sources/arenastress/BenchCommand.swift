@@ -71,7 +71,7 @@ struct BenchCommand: ParsableCommand {
             ops: ops)
         runner.threaded = ThreadedBench.allCases.filter { workloadNames.isEmpty || workloadNames.contains($0.name) }
         runner.checkWalks = BenchRunner.checkWalkNames.filter { workloadNames.isEmpty || workloadNames.contains($0) }
-        runner.harness = workloadNames.isEmpty || workloadNames.contains(BenchRunner.harnessName)
+        runner.harness = BenchRunner.harnessNames.filter { workloadNames.isEmpty || workloadNames.contains($0) }
         if !quiet { runner.onWorkloadDone = Self.showProgress }
         let rows = runner.run()
 
@@ -87,7 +87,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Every workload's name, in the order the bench runs them.
-    static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name) + BenchRunner.checkWalkNames + [BenchRunner.harnessName]
+    static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name) + BenchRunner.checkWalkNames + BenchRunner.harnessNames
 
     private static func showProgress(_ rows: [BenchReport.Row]) {
         let medians = rows.map { "\($0.target) " + String(format: "%.2f ns", $0.nsPerOp.median) }

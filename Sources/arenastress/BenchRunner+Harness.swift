@@ -1,22 +1,27 @@
 import ArenaStress
 import Scenario
 
-/// `harness`: what the scenario driver itself costs per operation. One worker churns
-/// 1024 slots of 16 to 64 bytes (malloc and free, no checks between phases), once
-/// against an allocator that does nothing (target `null`) and once against the model;
-/// the null row is the driver's cost (op stream, size sampling, pattern written and
-/// verified, slot table, op log), the model row the same plus the allocator.
+/// `harness` and `harness-random`: what the scenario driver itself costs per operation.
+/// One worker churns blocks of 16 to 64 bytes with checks off, once against an
+/// allocator that does nothing (target `null`) and once against the model; the null row
+/// is the driver's cost (op stream, size sampling, slot table, op log, dispatch), the
+/// model row the same plus the allocator. `harness` churns one slot (malloc and free
+/// alternate: the driver's fixed cost), `harness-random` 1024 slots, where whether an op
+/// frees or allocates is a coin toss the branch predictor loses half the time.
 extension BenchRunner {
-    static let harnessName = "harness"
+    static let harnessNames = ["harness", "harness-random"]
     static let harnessDefaultOps = 4_000_000
 
-    func runHarness(_ selected: Bool) -> [BenchReport.Row] {
-        guard selected else { return [] }
+    func runHarness(_ names: [String]) -> [BenchReport.Row] {
+        names.flatMap { runHarness(name: $0, live: $0 == "harness" ? 1 : 1024) }
+    }
+
+    private func runHarness(name: String, live: Int) -> [BenchReport.Row] {
         let ops = ops ?? Self.harnessDefaultOps
         let scenario = Scenario(
             name: "harness", seed: 1, threads: ThreadsSpec(counts: [1]), check: .never,
             phases: [Phase(name: "churn",
-                           kind: .churn(ChurnSpec(length: .ops(ops), live: 1024, size: .uniform(min: 16, max: 64))),
+                           kind: .churn(ChurnSpec(length: .ops(ops), live: live, size: .uniform(min: 16, max: 64))),
                            location: SourceLocation(file: "harness", line: 1, column: 1))],
             source: "harness")
         let runner = Runner(scenario: scenario)
@@ -33,7 +38,7 @@ extension BenchRunner {
             }
         }
         let rows = ["null", "model"].map { target in
-            BenchReport.Row(workload: Self.harnessName, target: target, threads: 1, ops: ops, nsPerOp: BenchReport.Spread(times[target]!),
+            BenchReport.Row(workload: name, target: target, threads: 1, ops: ops, nsPerOp: BenchReport.Spread(times[target]!),
                             ratioToGlibc: nil, osRequests: nil, checksum: "0x" + String(checksums[target]!, radix: 16))
         }
         onWorkloadDone?(rows)

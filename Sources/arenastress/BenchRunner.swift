@@ -23,8 +23,8 @@ struct BenchRunner {
     var threaded: [ThreadedBench] = []
     /// The HeapCheck rows to end with (`check-walk`, `check-walk-ledger`).
     var checkWalks: [String] = []
-    /// Whether to end with the `harness` rows.
-    var harness = false
+    /// The driver-cost rows to end with (`harness`, `harness-random`).
+    var harness: [String] = []
 
     /// Runs every workload on every target that applies; rows come in workload order,
     /// then target order.
