@@ -15,7 +15,9 @@ extension PointRun {
     static var progressInterval: Int { 1024 }
 
     func allocate(_ worker: WorkerContext, count: Int, size: SizeDistribution, _ random: inout SplitMix64) -> Int {
-        let me = worker.index, h = handles[me], log = worker.opLog
+        let me = worker.index, h = handles[me]
+        var log = worker.opLog.writer()
+        defer { worker.opLog.commit(log) }
         var table = tables[me]
         defer { tables[me] = table }
         table.reserve(table.count + count)
@@ -36,7 +38,9 @@ extension PointRun {
     }
 
     func free(_ worker: WorkerContext, _ spec: FreeSpec, _ random: inout SplitMix64) -> Int {
-        let me = worker.index, h = handles[me], log = worker.opLog
+        let me = worker.index, h = handles[me]
+        var log = worker.opLog.writer()
+        defer { worker.opLog.commit(log) }
         var table = tables[me]
         defer { tables[me] = table }
         let live = table.count
@@ -67,7 +71,9 @@ extension PointRun {
     }
 
     func churn(_ worker: WorkerContext, _ spec: ChurnSpec, ops stepOps: Int?, _ rng: inout SplitMix64) -> Int {
-        let me = worker.index, h = handles[me], log = worker.opLog
+        let me = worker.index, h = handles[me]
+        var log = worker.opLog.writer()
+        defer { worker.opLog.commit(log) }
         // A local generator stays in registers; the inout one would be stored every op.
         var random = rng
         defer { rng = random }

@@ -45,6 +45,35 @@ public final class OpLog: @unchecked Sendable {
         counter.pointee = n &+ 1
     }
 
+    /// A writer for one loop of a worker: the log's pointers and count in locals (in
+    /// registers), so that recording is four stores; `commit` stores the count back.
+    @inlinable
+    public func writer() -> Writer { Writer(entries: entries, mask: mask, count: counter.pointee) }
+
+    /// Ends what `writer` began: the operations it recorded become part of the log.
+    @inlinable
+    public func commit(_ writer: Writer) { counter.pointee = writer.count }
+
+    /// Records into an `OpLog` from one thread's loop; see `OpLog.writer()`.
+    public struct Writer {
+        @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>
+        @usableFromInline let mask: Int
+        @usableFromInline var count: Int
+
+        @inlinable init(entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>, mask: Int, count: Int) {
+            self.entries = entries
+            self.mask = mask
+            self.count = count
+        }
+
+        /// Records an operation.
+        @inlinable @inline(__always)
+        public mutating func record(_ kind: Kind, slot: Int, size: Int, address: UnsafeMutableRawPointer?) {
+            entries[count & mask] = (kind.rawValue, slot, size, UInt(bitPattern: address))
+            count &+= 1
+        }
+    }
+
     /// The recorded operations, oldest first.
     public var recent: [Entry] {
         let count = min(next, mask + 1)
