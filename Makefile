@@ -30,7 +30,7 @@ run: release
 	$(RELEASE_BIN) run $(RUN_ARGS) $(SCENARIOS)
 
 # The Debian packages the build and its tools need (libnuma-dev for the NUMA layer).
-DEBIAN_PACKAGES := libnuma-dev valgrind
+DEBIAN_PACKAGES := libnuma-dev valgrind libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
 
 deps:
 	@scripts/deps.sh $(DEBIAN_PACKAGES)

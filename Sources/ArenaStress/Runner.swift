@@ -25,15 +25,13 @@ public final class Runner {
     }
 
     /// What in a valid scenario this build cannot run, each at its place in the file:
-    /// targets not built yet, injections into a target other than the model,
+    /// a peer that is not installed, injections into a target other than the model,
     /// expectations on figures only the model counts. Empty when it can run.
     public static func unsupported(_ scenario: Scenario) -> [ScenarioProblem] {
         var problems: [ScenarioProblem] = []
         let top = SourceLocation(file: scenario.source, line: 1, column: 1)
-        switch scenario.target {
-        case .model, .glibc: break
-        default:
-            problems.append(ScenarioProblem(location: top, message: "target '\(scenario.target.rawValue)' is not available in this build (model and glibc are)"))
+        if let missing = unavailability(scenario.target) {
+            problems.append(ScenarioProblem(location: top, message: missing))
         }
         guard scenario.target != .model else { return problems }
         for phase in scenario.phases {
@@ -65,7 +63,16 @@ public final class Runner {
         switch scenario.target {
         case .glibc:
             report = PointRun(scenario: scenario, point: point, target: GlibcTarget(), placement: placement, observer: observer).run()
-        default:
+        case .jemalloc, .mimalloc, .tcmalloc:
+            do {
+                let library = try PeerLibrary.load(Self.peer(scenario.target)!)
+                report = PointRun(scenario: scenario, point: point, target: PeerTarget(library), placement: placement, observer: observer).run()
+            } catch {
+                report = notRun(point, because: error.description)
+            }
+        case .pool:
+            report = PointRun(scenario: scenario, point: point, target: pool(point), placement: placement, observer: observer).run()
+        case .model:
             let target = ModelTarget(tunables: tunables(point), policy: policy(point.arenas))
             report = PointRun(scenario: scenario, point: point, target: target, placement: placement, observer: observer).run()
         }

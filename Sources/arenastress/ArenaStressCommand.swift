@@ -12,6 +12,7 @@ struct ArenaStress: ParsableCommand {
     // The project's exit status for bad input is 2 and its message one line, where
     // ArgumentParser would print a usage screen and exit 64.
     static func main() {
+        Reexec.forJemallocIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()

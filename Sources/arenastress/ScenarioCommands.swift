@@ -8,13 +8,14 @@ import Scenario
 enum ScenarioFiles {
     /// The scenarios in `paths`, or, if any file has a problem (bad input or something
     /// this build cannot run), every problem printed on standard error and exit 2.
-    static func load(_ paths: [String]) throws -> [Scenario] {
+    /// With `targets` (`--target`), what each target can run is asked at run time instead.
+    static func load(_ paths: [String], targets: [Target]? = nil) throws -> [Scenario] {
         var scenarios: [Scenario] = []
         var problems: [ScenarioProblem] = []
         for path in paths {
             do {
                 let scenario = try ScenarioLoader.load(path: path)
-                let unsupported = Runner.unsupported(scenario)
+                let unsupported = targets == nil ? Runner.unsupported(scenario) : []
                 if unsupported.isEmpty { scenarios.append(scenario) } else { problems += unsupported }
             } catch {
                 problems += error.problems
@@ -42,7 +43,11 @@ struct RunOutput: ParsableArguments {
     /// Runs `scenario`, writes its report, prints what it found.
     func run(_ scenario: Scenario) throws -> RunReport {
         let observer: RunObserver = quiet ? SilentObserver() : ProgressPrinter()
-        let report = Runner(scenario: scenario, observer: observer).run()
+        return try write(Runner(scenario: scenario, observer: observer).run())
+    }
+
+    /// Writes `report`, prints what it found; returns it.
+    func write(_ report: RunReport) throws -> RunReport {
         let folder: String
         do {
             folder = try Runner.write(report, under: reports)
@@ -77,13 +82,18 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Override the scenarios' seed.")
     var seed: UInt64?
 
+    @OptionGroup var selection: TargetSelection
+
     @OptionGroup var output: RunOutput
 
     func run() throws {
-        var scenarios = try ScenarioFiles.load(files)
+        var scenarios = try ScenarioFiles.load(files, targets: selection.targets)
         if let seed { for i in scenarios.indices { scenarios[i].seed = seed } }
         var passed = true
-        for scenario in scenarios { passed = try output.run(scenario).passed && passed }
+        for scenario in scenarios {
+            let report = try selection.targets.map { try output.run(scenario, on: $0) } ?? output.run(scenario)
+            passed = report.passed && passed
+        }
         if !passed { throw ExitCode(1) }
     }
 }
@@ -107,6 +117,8 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("arena-max"), help: "arena_max values, comma-separated (model only).")
     var arenaMax: String?
 
+    @OptionGroup var selection: TargetSelection
+
     @OptionGroup var output: RunOutput
 
     func validate() throws {
@@ -126,11 +138,12 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try ScenarioFiles.load([file])[0]
+        var scenario = try ScenarioFiles.load([file], targets: selection.targets)[0]
         if let threads { scenario.threads.counts = threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! } }
         if let arenas { scenario.threads.arenas = arenas.split(separator: ",").map { ArenaPolicyName(rawValue: String($0))! } }
         if let arenaMax { scenario.tunables.arenaMaxSweep = arenaMax.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! } }
-        if !(try output.run(scenario).passed) { throw ExitCode(1) }
+        let report = try selection.targets.map { try output.run(scenario, on: $0) } ?? output.run(scenario)
+        if !report.passed { throw ExitCode(1) }
     }
 }
 

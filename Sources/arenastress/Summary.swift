@@ -26,7 +26,43 @@ enum Summary {
                 lines.append("  \(e.held ? "held  " : "FAILED") \(e.expectation): \(e.measured)\(e.held ? "" : "  (\(e.location))")")
             }
         }
+        lines += sideBySide(report)
         return lines.joined(separator: "\n")
+    }
+
+    /// When the report has points on several targets: per sweep point, each phase's
+    /// figures target by target. Fragmentation here is the contract's `1 - live / held`
+    /// on each target's own held bytes, so that every target is measured alike.
+    static func sideBySide(_ report: RunReport) -> [String] {
+        guard Set(report.points.map(\.target)).count > 1 else { return [] }
+        var lines = ["side by side (chunk invariants are checked on the model only; every target's blocks are checked by their patterns):"]
+        var groups: [String: [PointReport]] = [:], order: [String] = []
+        for point in report.points {
+            let key = "\(point.point.threads) threads, arenas \(point.point.arenas.rawValue)" + (point.point.arenaMax.map { ", arena_max \($0)" } ?? "")
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(point)
+        }
+        func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0) }
+        for key in order {
+            let points = groups[key]!
+            lines.append("  \(key)")
+            lines.append("    " + cell("phase", 12) + cell("target", 10) + cell("ops/s", 11) + cell("held", 11) + cell("resident", 11)
+                         + cell("live", 11) + cell("1-live/held", 12) + "violations")
+            var phases: [String] = []
+            for point in points { for p in point.phases where !phases.contains(p.name) { phases.append(p.name) } }
+            for name in phases {
+                for point in points {
+                    guard let p = point.phases.first(where: { $0.name == name }) else { continue }
+                    let held = p.heldBytes.flatMap { $0 > 0 ? $0 : nil }
+                    let fragmentation = held.map { String(format: "%.3f", 1 - Double(p.liveBytes) / Double($0)) } ?? "-"
+                    let found = point.violations.filter { $0.phase == name }.count
+                    lines.append("    " + cell(name, 12) + cell(point.target, 10) + cell(ProgressPrinter.rate(p.opsPerSecond), 11)
+                                 + cell(held.map(bytes) ?? "-", 11) + cell(p.residentBytes.map(bytes) ?? "-", 11)
+                                 + cell(bytes(p.liveBytes), 11) + cell(fragmentation, 12) + "\(found)")
+                }
+            }
+        }
+        return lines
     }
 
     static func bytes(_ n: Int) -> String {

@@ -44,13 +44,14 @@ import Testing
         #expect(result.err.hasPrefix("/nonexistent/x.yaml:1:1: "))
     }
 
-    @Test func aTargetThisBuildLacksIsRefusedBeforeRunning() throws {
+    @Test func whatATargetCannotRunIsRefusedBeforeRunning() throws {
         let directory = try TestSupport.scratchDirectory()
-        let path = try TestSupport.file("name: peer\ntarget: jemalloc\nphases:\n  - name: a\n    allocate: {count: 1, size: 8}\n", in: directory, named: "peer.yaml")
+        let path = try TestSupport.file("name: peer\ntarget: glibc\nphases:\n  - name: a\n    allocate: {count: 1, size: 8}\n  - name: b\n    inject: {kind: fastbin-dup}\n",
+                                        in: directory, named: "peer.yaml")
         let result = try TestSupport.run(Self.arenastress, ["run", path, "--reports", directory + "/reports"])
         #expect(result.status == 2)
         #expect(result.err.hasPrefix("\(path):"))
-        #expect(result.err.contains("jemalloc"))
+        #expect(result.err.contains("inject needs target model"))
     }
 
     /// A run writes its report where it says; replay runs it again and finds the same.
