@@ -33,6 +33,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         .target(name: "Scheduler", dependencies: ["CSupport", "Randomness"]),
+        // libnuma, as Debian's libnuma-dev installs it.
+        .systemLibrary(name: "CNuma", path: "Sources/CNuma"),
+        // NUMA topology, placement policies, thread and memory binding, page-placement checks.
+        .target(name: "Placement", dependencies: ["CNuma", "CSupport"]),
         // Scenario files: the schema, loading with line:column problems, size distributions.
         .target(name: "Scenario", dependencies: ["Randomness", .product(name: "Yams", package: "Yams")]),
         .target(name: "HeapCheck", dependencies: ["ArenaModel", "CSupport", "Randomness"]),
@@ -44,7 +48,7 @@ let package = Package(
         .target(
             name: "ArenaStress",
             dependencies: [
-                "ArenaModel", "Contention", "Scheduler", "Scenario", "Targets", "Reporting", "HeapCheck", "Randomness",
+                "ArenaModel", "Contention", "Scheduler", "Scenario", "Targets", "Reporting", "HeapCheck", "Randomness", "Placement",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
@@ -63,6 +67,7 @@ let package = Package(
                 "Scenario",
                 "Reporting",
                 "Targets",
+                "Placement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +88,10 @@ let package = Package(
         .testTarget(
             name: "ArenaStressTests",
             dependencies: ["ArenaStress", "Scenario", "Reporting", "Targets", "TestSupport"]
+        ),
+        .testTarget(
+            name: "PlacementTests",
+            dependencies: ["Placement", "ArenaStress", "Scenario", "Reporting", "ArenaModel", "Contention", "CSupport", "TestSupport"]
         ),
         .testTarget(
             name: "ScenarioTests",

@@ -21,7 +21,7 @@ extension Arena {
             if Layout.minSize + nb - oldSize > 0 && oldHeap.grow(Layout.minSize + nb - oldSize, g) {
                 systemMem += oldHeap.size - oldHeapSize
                 oldTop.head = (oldHeap.end - oldTop.address) | Layout.prevInUseBit
-            } else if let heap = Heap.create(nb + Layout.minSize + Heap.headerSize, topPad: g[.topPad], g) {
+            } else if let heap = Heap.create(nb + Layout.minSize + Heap.headerSize, topPad: g[.topPad], following: oldHeap, g) {
                 heap.arena = self
                 heap.prev = oldHeap
                 systemMem += heap.size

@@ -65,6 +65,8 @@ public struct ModelParameters: Sendable, Equatable, Codable {
 public struct ArenaView: Sendable, Equatable {
     /// The malloc_state's address.
     public let address: UInt
+    /// The arena's index: 0 for the main arena, then in order of creation (as lock reports name it).
+    public let index: Int
     public let isMain: Bool
     public let top: UInt
     public let lastRemainder: UInt
@@ -83,6 +85,7 @@ public struct ArenaView: Sendable, Equatable {
 
     init(arena a: Arena, g: Globals) {
         address = UInt(bitPattern: a.base)
+        index = a.index
         isMain = a == g.mainArena
         top = UInt(bitPattern: a.top.address)
         lastRemainder = UInt(bitPattern: a.lastRemainder?.address)

@@ -35,6 +35,12 @@ public final class ArenaSet: @unchecked Sendable {
     /// The lock recording of calls made on the set itself (trim, mallinfo2).
     private let setRecording = LockRecording(id: Int.max)
 
+    /// Told of every new non-main heap before its first page is touched (to bind its
+    /// memory to a NUMA node). Set it before the first malloc; nil by default.
+    public var heapPlacement: HeapPlacement? {
+        didSet { g[.heapPlacement] = Int(bitPattern: heapPlacement.map { Unmanaged.passUnretained($0).toOpaque() }) }
+    }
+
     /// A fresh allocator, as in a process that has not called malloc yet.
     public init(tunables: Tunables = Tunables(), policy: ArenaPolicy = .glibc) {
         self.tunables = tunables

@@ -20,8 +20,9 @@ struct Globals {
         case tcacheMaxBytes, tcacheUnsortedLimit
         // static globals of malloc.c and arena.c
         case narenas, narenasLimit, freeList, reusedArenaNext, alignedHeapArea, cores
-        // the model's own: the arena policy, and how many non-main arenas were made
-        case arenaPolicy, arenasCreated
+        // the model's own: the arena policy, how many non-main arenas were made, and
+        // the HeapPlacement told of new heaps (an unretained reference, or 0)
+        case arenaPolicy, arenasCreated, heapPlacement
         // the program break: reservation start and end, current break, end of the
         // pages made accessible so far
         case brkReserveStart, brkReserveEnd, brkCurrent, brkAccessibleEnd

@@ -48,7 +48,9 @@ struct Heap {
 
     /// `alloc_new_heap`: a fresh heap of at least `size` bytes (plus `topPad` if it fits),
     /// carved out of a double-size PROT_NONE mapping so that it is aligned to its size.
-    static func create(_ size: Int, topPad: Int, _ g: Globals) -> Heap? {
+    /// A `HeapPlacement` set on the model hears of it before its first page is touched;
+    /// `previous` is the arena's heap it follows (nil for a new arena's first heap).
+    static func create(_ size: Int, topPad: Int, following previous: Heap? = nil, _ g: Globals) -> Heap? {
         let maxSize = Layout.heapMaxSize
         var size = size
         if size + topPad < Layout.heapMinSize {
@@ -88,6 +90,9 @@ struct Heap {
             }
         }
         guard let p2 else { return nil }
+        if let placement = UnsafeRawPointer(bitPattern: g[.heapPlacement]) {
+            Unmanaged<HeapPlacement>.fromOpaque(placement).takeUnretainedValue().heapMapped(p2, maxSize, previous?.base)
+        }
         guard OSMemory.protect(g, p2, size, PROT_READ | PROT_WRITE) else {
             OSMemory.unmap(g, p2, maxSize)
             return nil

@@ -21,6 +21,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
     let threads: Int
     let scheduler: Scheduler
     let placement: [Int?]
+    /// The point's placement: plan, heap binding, page census.
+    let numa: PointPlacement
     /// Each worker's allocator handle, replaced when its thread is respawned.
     let handles: UnsafeMutablePointer<T.Handle>
     /// Each worker's live blocks.
@@ -56,11 +58,12 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         var checks = 0
     }
 
-    init(scenario: Scenario, point: SweepPoint, target: T, placement: [Int?], observer: RunObserver) {
+    init(scenario: Scenario, point: SweepPoint, target: T, numa: PointPlacement, observer: RunObserver) {
         self.scenario = scenario
         self.point = point
         self.target = target
-        self.placement = placement
+        self.numa = numa
+        placement = numa.plan.cpus
         self.observer = observer
         plan = RunPlan(scenario)
         threads = point.threads
@@ -133,12 +136,14 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         // heap found broken, where glibc would have aborted).
         if !stopped { for i in 0..<threads { target.detach(handles[i]) } }
         let digest = heapDigest()
-        return PointReport(point: point, target: target.name, placement: placement,
+        var report = PointReport(point: point, target: target.name, placement: placement,
                            pinned: scheduler.pinningFailures == 0 && placement.allSatisfy { $0 != nil },
                            threadsStarted: scheduler.threadsStarted, phases: phaseReports,
                            violations: violations, expectations: [], stoppedAfter: stoppedAfter,
                            osRequests: target.kernelRequests(), contention: allLockUses.acquisitions == 0 ? nil : allLockUses.contentionRate,
                            finalHeapDigest: digest?.digest, finalHeapChunks: digest?.chunks)
+        (report.placementAvailable, report.placementNote, report.numa) = numa.figures(scheduler)
+        return report
     }
 
     /// A worker's part of step `index`.
@@ -222,6 +227,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             locksByArena: byArena.keys.sorted().map { LockFigures(scope: "arena \($0)", byArena[$0]!) },
             locksByThread: byThread.keys.sorted().map { LockFigures(scope: "thread \($0)", byThread[$0]!) },
             checks: acc.checks))
+        // A broken heap's heap list is not walked (it would follow the damage).
+        if violations.isEmpty, let model { phaseReports[phaseReports.count - 1].pages = numa.pages(of: model.set) }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArenaModel
 import Foundation
+import Placement
 import Reporting
 import Scenario
 import Scheduler
@@ -17,11 +18,30 @@ import Targets
 public final class Runner {
     public let scenario: Scenario
     private let observer: RunObserver
+    /// The topology workers are placed on and the kernel's memory binding, as probed.
+    public let placement: PlacementEnvironment
 
-    /// A runner for `scenario`, telling `observer` how it goes.
-    public init(scenario: Scenario, observer: RunObserver = SilentObserver()) {
+    /// A runner for `scenario`, telling `observer` how it goes; `placement` is this
+    /// machine, probed, unless given (a refusing kernel, in tests).
+    public init(scenario: Scenario, observer: RunObserver = SilentObserver(), placement: PlacementEnvironment? = nil) {
         self.scenario = scenario
         self.observer = observer
+        self.placement = placement ?? .machine()
+    }
+
+    /// The placement plan of sweep point `point`: worker -> CPU -> node.
+    public func plan(_ point: SweepPoint) -> PlacementPlan {
+        PlacementPlan(policy: PlacementPolicy(scenario.threads.placement), threads: point.threads, topology: placement.topology)
+    }
+
+    private func pointPlacement(_ point: SweepPoint, model: Bool) -> PointPlacement {
+        PointPlacement(scenario.threads, threads: point.threads, environment: placement, heapsAreModelled: model)
+    }
+
+    private func modelTarget(_ point: SweepPoint, _ numa: PointPlacement) -> ModelTarget {
+        let target = ModelTarget(tunables: tunables(point), policy: policy(point.arenas))
+        target.arenas.heapPlacement = numa.heapPlacement
+        return target
     }
 
     /// What in a valid scenario this build cannot run, each at its place in the file:
@@ -58,23 +78,24 @@ public final class Runner {
 
     /// Runs one sweep point.
     public func runPoint(_ point: SweepPoint) -> PointReport {
-        let placement = PlacementPlan.cpus(for: scenario.threads.placement, threads: point.threads)
         var report: PointReport
         switch scenario.target {
         case .glibc:
-            report = PointRun(scenario: scenario, point: point, target: GlibcTarget(), placement: placement, observer: observer).run()
+            let numa = pointPlacement(point, model: false)
+            report = PointRun(scenario: scenario, point: point, target: GlibcTarget(), numa: numa, observer: observer).run()
         case .jemalloc, .mimalloc, .tcmalloc:
             do {
                 let library = try PeerLibrary.load(Self.peer(scenario.target)!)
-                report = PointRun(scenario: scenario, point: point, target: PeerTarget(library), placement: placement, observer: observer).run()
+                let numa = pointPlacement(point, model: false)
+                report = PointRun(scenario: scenario, point: point, target: PeerTarget(library), numa: numa, observer: observer).run()
             } catch {
                 report = notRun(point, because: error.description)
             }
         case .pool:
-            report = PointRun(scenario: scenario, point: point, target: pool(point), placement: placement, observer: observer).run()
+            let numa = pointPlacement(point, model: false)
+            report = PointRun(scenario: scenario, point: point, target: pool(point), numa: numa, observer: observer).run()
         case .model:
-            let target = ModelTarget(tunables: tunables(point), policy: policy(point.arenas))
-            report = PointRun(scenario: scenario, point: point, target: target, placement: placement, observer: observer).run()
+            report = runOnModel(point)
         }
         report.expectations = ExpectationJudge(scenario: scenario).judge(report)
         return report
@@ -83,15 +104,15 @@ public final class Runner {
     /// Runs one sweep point against `NullTarget`, an allocator that does nothing: the
     /// driver's own cost (`arenastress bench --workload harness`).
     public func runAgainstNothing(_ point: SweepPoint) -> PointReport {
-        let placement = PlacementPlan.cpus(for: scenario.threads.placement, threads: point.threads)
-        return PointRun(scenario: scenario, point: point, target: NullTarget(), placement: placement, observer: observer).run()
+        let numa = pointPlacement(point, model: false)
+        return PointRun(scenario: scenario, point: point, target: NullTarget(), numa: numa, observer: observer).run()
     }
 
     /// Runs one sweep point against the model with its tunables and arena policy.
     public func runOnModel(_ point: SweepPoint) -> PointReport {
-        let placement = PlacementPlan.cpus(for: scenario.threads.placement, threads: point.threads)
-        let target = ModelTarget(tunables: tunables(point), policy: policy(point.arenas))
-        return PointRun(scenario: scenario, point: point, target: target, placement: placement, observer: observer).run()
+        let numa = pointPlacement(point, model: true)
+        let target = modelTarget(point, numa)
+        return PointRun(scenario: scenario, point: point, target: target, numa: numa, observer: observer).run()
     }
 
     /// The model's tunables for `point`: the scenario's, the point's arena_max over them.

@@ -52,3 +52,13 @@ int cs_allowed_cpus(int *cpus, int capacity) {
 }
 
 int cs_thread_id(void) { return (int)syscall(SYS_gettid); }
+
+// libnuma reports problems by printing them (numa_warn, numa_error), weak symbols it
+// lets a program replace. A run that cannot place threads or memory says so in its
+// report, in one line; nothing of libnuma's reaches standard error.
+void numa_warn(int number, char *format, ...) {
+  (void)number;
+  (void)format;
+}
+
+void numa_error(char *where) { (void)where; }

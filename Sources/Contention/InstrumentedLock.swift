@@ -119,7 +119,10 @@ public struct InstrumentedLock {
         // A word that never had an owner is the lock's first use, not a change.
         guard previous & Self.ownerMask != 0 else { return }
         c.add(.ownerChanges)
-        if Int(previous >> 22) != cpu & 0x3FF { c.add(.crossCPUOwnerChanges) }
+        let previousCPU = Int(previous >> 22)
+        guard previousCPU != cpu & 0x3FF else { return }
+        c.add(.crossCPUOwnerChanges)
+        if CPUNodes.current?.differ(previousCPU, cpu & 0x3FF) == true { c.add(.crossNodeOwnerChanges) }
     }
 
     @usableFromInline @inline(never)

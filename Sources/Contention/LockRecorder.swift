@@ -58,7 +58,7 @@ public struct LockRecorder {
         @inlinable init(base: UnsafeMutableRawPointer) { self.base = base }
 
         @usableFromInline enum Field: Int, CaseIterable {
-            case acquisitions = 0, contended, refusedTries, ownerChanges, crossCPUOwnerChanges, holdStart
+            case acquisitions = 0, contended, refusedTries, ownerChanges, crossCPUOwnerChanges, crossNodeOwnerChanges, holdStart
         }
 
         @inlinable @inline(__always)
@@ -117,6 +117,7 @@ public final class LockRecording: @unchecked Sendable {
             guard acquisitions > 0 || refused > 0 else { continue }
             result[index] = LockUse(acquisitions: acquisitions, contended: c[.contended], refusedTries: refused,
                                     ownerChanges: c[.ownerChanges], crossCPUOwnerChanges: c[.crossCPUOwnerChanges],
+                                    crossNodeOwnerChanges: c[.crossNodeOwnerChanges],
                                     wait: waits[index] ?? LockUse.newHistogram(), hold: holds[index] ?? LockUse.newHistogram())
         }
         return result

@@ -12,17 +12,21 @@ public struct LockUse: Sendable, Codable, Equatable {
     public var ownerChanges: Int
     /// Owner changes where the new owner ran on another CPU than the previous one.
     public var crossCPUOwnerChanges: Int
+    /// Owner changes where the new owner ran on another NUMA node than the previous one
+    /// (by the process's `CPUNodes` table; 0 until one is installed).
+    public var crossNodeOwnerChanges: Int
     public var wait: Histogram<UInt64>
     public var hold: Histogram<UInt64>
 
     public init(acquisitions: Int = 0, contended: Int = 0, refusedTries: Int = 0, ownerChanges: Int = 0,
-                crossCPUOwnerChanges: Int = 0, wait: Histogram<UInt64> = LockUse.newHistogram(),
+                crossCPUOwnerChanges: Int = 0, crossNodeOwnerChanges: Int = 0, wait: Histogram<UInt64> = LockUse.newHistogram(),
                 hold: Histogram<UInt64> = LockUse.newHistogram()) {
         self.acquisitions = acquisitions
         self.contended = contended
         self.refusedTries = refusedTries
         self.ownerChanges = ownerChanges
         self.crossCPUOwnerChanges = crossCPUOwnerChanges
+        self.crossNodeOwnerChanges = crossNodeOwnerChanges
         self.wait = wait
         self.hold = hold
     }
@@ -37,6 +41,7 @@ public struct LockUse: Sendable, Codable, Equatable {
         refusedTries += other.refusedTries
         ownerChanges += other.ownerChanges
         crossCPUOwnerChanges += other.crossCPUOwnerChanges
+        crossNodeOwnerChanges += other.crossNodeOwnerChanges
         wait.add(other.wait)
         hold.add(other.hold)
     }

@@ -30,6 +30,8 @@ public struct PhaseReport: Sendable, Codable {
     public var locksByThread: [LockFigures]
     /// Heap checks run after this phase's steps.
     public var checks: Int
+    /// Where a sample of each arena's pages were at the phase's end (model only).
+    public var pages: [ArenaPages]?
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
                 inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,
@@ -80,6 +82,8 @@ public struct LockFigures: Sendable, Codable, Equatable {
     public var contentionRate: Double
     public var ownerChanges: Int
     public var crossCPUOwnerChanges: Int
+    /// Owner changes across NUMA nodes (nil in reports older than the count).
+    public var crossNodeOwnerChanges: Int?
     public var refusedTries: Int
     public var wait: LatencySummary
     /// Hold times, sampled (one acquisition in 64).
@@ -92,6 +96,7 @@ public struct LockFigures: Sendable, Codable, Equatable {
         contentionRate = use.contentionRate
         ownerChanges = use.ownerChanges
         crossCPUOwnerChanges = use.crossCPUOwnerChanges
+        crossNodeOwnerChanges = use.crossNodeOwnerChanges
         refusedTries = use.refusedTries
         wait = LockUse.summary(of: use.wait)
         hold = LockUse.summary(of: use.hold)

@@ -22,6 +22,13 @@ public struct PointReport: Sendable, Codable {
     /// hashed: equal digests, equal heaps. Model only.
     public var finalHeapDigest: String?
     public var finalHeapChunks: Int?
+    /// Whether the placement asked for happened: workers pinned to their planned CPUs,
+    /// non-main heaps bound to their creators' nodes (nil in reports older than placement).
+    public var placementAvailable: Bool?
+    /// One line: the placement as planned, or what could not be done and how the run went on.
+    public var placementNote: String?
+    /// Planned against observed CPU and node per worker.
+    public var numa: PlacementReport?
 
     public var passed: Bool { expectations.allSatisfy(\.held) }
 

@@ -104,6 +104,10 @@ extension Validator {
                     .flatMap(ArenaPolicyName.init(rawValue:))
             } ?? spec.arenas
         }
+        if let node = f["memory"] {
+            spec.memory = choice(node, path: f.path("memory"), among: MemoryPlacement.allCases.map(\.rawValue), what: "memory policy")
+                .flatMap(MemoryPlacement.init(rawValue:)) ?? spec.memory
+        }
         return problems.count == before ? spec : nil
     }
 

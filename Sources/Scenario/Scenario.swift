@@ -92,7 +92,7 @@ public struct Scenario: Sendable, Codable, Equatable {
             "arena_max", "arena_test", "tcache_count", "mxfast", "mmap_threshold", "trim_threshold", "top_pad",
             "perturb",
         ],
-        "threads": ["count", "placement", "arenas"],
+        "threads": ["count", "placement", "arenas", "memory"],
         "threads.placement": ["nodes"],
         "check": ["every_ops"],
         "phases[]": ["name", "check"] + PhaseKind.keys,

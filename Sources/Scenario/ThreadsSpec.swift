@@ -8,13 +8,40 @@ public struct ThreadsSpec: Sendable, Codable, Equatable {
     /// The arena policies to run with, in the file's order (a single value or a list;
     /// a list is a sweep). Default `[.glibc]`.
     public var arenas: [ArenaPolicyName]
+    /// Where non-main arenas' heaps get their pages. Default `.preferred`.
+    public var memory: MemoryPlacement
 
-    /// Threads as given; the defaults are one thread, compact, glibc's arena rules.
-    public init(counts: [Int] = [1], placement: PlacementSpec = .compact, arenas: [ArenaPolicyName] = [.glibc]) {
+    /// Threads as given; the defaults are one thread, compact, glibc's arena rules, and
+    /// heaps preferring their creator's node.
+    public init(counts: [Int] = [1], placement: PlacementSpec = .compact, arenas: [ArenaPolicyName] = [.glibc],
+                memory: MemoryPlacement = .preferred) {
         self.counts = counts
         self.placement = placement
         self.arenas = arenas
+        self.memory = memory
     }
+
+    private enum CodingKeys: String, CodingKey { case counts, placement, arenas, memory }
+
+    // Reports written before `memory` existed decode with its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        counts = try c.decode([Int].self, forKey: .counts)
+        placement = try c.decode(PlacementSpec.self, forKey: .placement)
+        arenas = try c.decode([ArenaPolicyName].self, forKey: .arenas)
+        memory = try c.decodeIfPresent(MemoryPlacement.self, forKey: .memory) ?? .preferred
+    }
+}
+
+/// Where each non-main arena's heaps get their pages (`threads.memory`): bound to the
+/// node of the thread that created the arena, before any page is touched.
+public enum MemoryPlacement: String, Sendable, Codable, Equatable, CaseIterable {
+    /// MPOL_BIND: that node only. YAML: `bind`.
+    case bind
+    /// MPOL_PREFERRED: that node while it has free pages. YAML: `preferred`.
+    case preferred
+    /// No policy: first touch decides. YAML: `none`.
+    case none
 }
 
 /// Where worker threads are pinned (`threads.placement`).
