@@ -1,3 +1,5 @@
+import Glibc
+
 /// An allocator other than glibc's, loaded into the process with dlopen: the peers a
 /// scenario or the bench compares the model and glibc with.
 public enum Peer: String, Sendable, CaseIterable {
@@ -12,6 +14,12 @@ public enum Peer: String, Sendable, CaseIterable {
         case .mimalloc: "libmimalloc.so.2"
         case .tcmalloc: "libtcmalloc_minimal.so.4"
         }
+    }
+
+    /// What dlopen opens: `soname`, or the file the environment variable
+    /// `ARENASTRESS_JEMALLOC` (`_MIMALLOC`, `_TCMALLOC`) names, for another build.
+    public var path: String {
+        getenv("ARENASTRESS_" + rawValue.uppercased()).map { String(cString: $0) } ?? soname
     }
 
     /// The Debian package that installs `soname` (`make deps` installs it).

@@ -27,7 +27,7 @@ public final class PeerLibrary: @unchecked Sendable {
     public static func load(_ peer: Peer) throws(PeerLoadError) -> PeerLibrary {
         try loaded.withLock { cache in
             if let known = cache[peer] { return known }
-            let result = Result { () throws(PeerLoadError) in try open(peer) }
+            let result = Result { () throws(PeerLoadError) in try open(peer, path: peer.path) }
             cache[peer] = result
             return result
         }.get()
@@ -38,14 +38,15 @@ public final class PeerLibrary: @unchecked Sendable {
         do { _ = try load(peer); return nil } catch { return error }
     }
 
-    private static func open(_ peer: Peer) throws(PeerLoadError) -> PeerLibrary {
-        guard let handle = dlopen(peer.soname, RTLD_NOW | RTLD_LOCAL) else {
-            throw PeerLoadError(peer: peer, reason: dlerror().map { String(cString: $0) } ?? "dlopen failed")
+    /// Opens `path` as `peer`'s library (uncached: `load` is the way in).
+    static func open(_ peer: Peer, path: String) throws(PeerLoadError) -> PeerLibrary {
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw PeerLoadError(peer: peer, path: path, reason: dlerror().map { String(cString: $0) } ?? "dlopen failed")
         }
         var symbols: [UnsafeMutableRawPointer] = []
         for name in peer.entryPoints {
             guard let symbol = dlsym(handle, name) else {
-                throw PeerLoadError(peer: peer, reason: "\(peer.soname) exports no \(name)")
+                throw PeerLoadError(peer: peer, path: path, reason: "it exports no \(name)")
             }
             symbols.append(symbol)
         }

@@ -5,9 +5,10 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the model against glibc's malloc on fixed workloads.",
+        abstract: "Time the model against glibc's malloc and the installed peers on fixed workloads.",
         discussion: """
-            Each repetition runs the model, then glibc, on the same op stream; one \
+            Each repetition runs the model, then glibc, then each installed peer (jemalloc, \
+            mimalloc, tcmalloc; one line says which are missing) on the same op stream; one \
             warm-up repetition per target comes first. Times are nanoseconds per \
             malloc+free pair (lock+unlock for the lock workloads, against a plain \
             pthread mutex; per chunk walked for check-walk and check-walk-ledger, a \
@@ -47,7 +48,8 @@ struct BenchCommand: ParsableCommand {
         }
         if let reps, reps < 1 { throw ValidationError("--reps must be at least 1") }
         if single != nil {
-            guard let target, target != .plain else { throw ValidationError("--single needs --target model or glibc") }
+            guard let target, target != .plain else { throw ValidationError("--single needs --target model, glibc or a peer") }
+            if let missing = target.unavailability { throw ValidationError(missing) }
             guard workloadNames.isEmpty, reps == nil, json == nil, !quiet else {
                 throw ValidationError("--single takes only --target and --ops")
             }
@@ -64,9 +66,13 @@ struct BenchCommand: ParsableCommand {
         }
 
         let selected = Workload.all.filter { workloadNames.isEmpty || workloadNames.contains($0.name) }
+        var targets = target.map { [$0] } ?? TargetName.allCases
+        for missing in targets.compactMap(\.unavailability) { FileHandle.standardError.write(Data("arenastress: skipped: \(missing)\n".utf8)) }
+        targets.removeAll { $0.unavailability != nil }
+        guard !targets.isEmpty else { throw ExitCode(2) }
         var runner = BenchRunner(
             workloads: selected,
-            targets: target.map { [$0] } ?? TargetName.allCases,
+            targets: targets,
             reps: reps ?? 7,
             ops: ops)
         runner.threaded = ThreadedBench.allCases.filter { workloadNames.isEmpty || workloadNames.contains($0.name) }

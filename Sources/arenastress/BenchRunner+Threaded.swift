@@ -41,18 +41,23 @@ extension BenchRunner {
         return rows
     }
 
+    /// A larson or xmalloc run on the target type `T`.
+    private static func run<T: ThreadedBenchTarget>(_ bench: ThreadedBench, _ type: T.Type, pairs: Int, seed: UInt64) -> ThreadedWorkload.Outcome {
+        bench == .xmalloc2
+            ? ThreadedWorkload.xmalloc(type, ops: pairs, seed: seed)
+            : ThreadedWorkload.larson(type, threads: bench.threads, ops: pairs, seed: seed)
+    }
+
     private static func measure(_ bench: ThreadedBench, _ target: TargetName, pairs: Int, seed: UInt64) -> ThreadedSample {
         switch bench {
-        case .larson1, .larson2:
-            let o = target == .model
-                ? ThreadedWorkload.larson(ModelThreadedTarget.self, threads: bench.threads, ops: pairs, seed: seed)
-                : ThreadedWorkload.larson(GlibcThreadedTarget.self, threads: bench.threads, ops: pairs, seed: seed)
-            return ThreadedSample(nanoseconds: o.nanoseconds, checksum: o.checksum, osRequests: o.osRequests,
-                                  acquisitions: o.lockAcquisitions, contended: o.contended)
-        case .xmalloc2:
-            let o = target == .model
-                ? ThreadedWorkload.xmalloc(ModelThreadedTarget.self, ops: pairs, seed: seed)
-                : ThreadedWorkload.xmalloc(GlibcThreadedTarget.self, ops: pairs, seed: seed)
+        case .larson1, .larson2, .xmalloc2:
+            let o = switch target {
+            case .model: run(bench, ModelThreadedTarget.self, pairs: pairs, seed: seed)
+            case .jemalloc: run(bench, PeerThreadedTarget<Jemalloc>.self, pairs: pairs, seed: seed)
+            case .mimalloc: run(bench, PeerThreadedTarget<Mimalloc>.self, pairs: pairs, seed: seed)
+            case .tcmalloc: run(bench, PeerThreadedTarget<Tcmalloc>.self, pairs: pairs, seed: seed)
+            case .glibc, .plain: run(bench, GlibcThreadedTarget.self, pairs: pairs, seed: seed)
+            }
             return ThreadedSample(nanoseconds: o.nanoseconds, checksum: o.checksum, osRequests: o.osRequests,
                                   acquisitions: o.lockAcquisitions, contended: o.contended)
         case .lockUncontended, .lockContended:

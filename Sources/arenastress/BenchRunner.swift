@@ -2,7 +2,7 @@ import Glibc
 
 /// Times workloads on targets side by side in one process: the targets interleaved
 /// A B A B, one warm-up repetition each, then `reps` timed ones. The model starts each
-/// repetition from an empty heap; glibc keeps the process's heap.
+/// repetition from an empty heap; glibc and the peers keep their heaps.
 struct BenchRunner {
     var workloads: [Workload]
     var targets: [TargetName]
@@ -73,6 +73,9 @@ struct BenchRunner {
         switch target {
         case .model: measure(ModelTarget.self, workload, ops: ops, input: input)
         case .glibc: measure(GlibcTarget.self, workload, ops: ops, input: input)
+        case .jemalloc: measure(PeerBenchTarget<Jemalloc>.self, workload, ops: ops, input: input)
+        case .mimalloc: measure(PeerBenchTarget<Mimalloc>.self, workload, ops: ops, input: input)
+        case .tcmalloc: measure(PeerBenchTarget<Tcmalloc>.self, workload, ops: ops, input: input)
         case .plain: preconditionFailure("the plain mutex is a target of the lock workloads only")
         }
     }
@@ -100,6 +103,15 @@ struct BenchRunner {
         case .glibc:
             var glibc = GlibcTarget()
             return workload.run(&glibc, ops: ops, input: input)
+        case .jemalloc:
+            var peer = PeerBenchTarget<Jemalloc>()
+            return workload.run(&peer, ops: ops, input: input)
+        case .mimalloc:
+            var peer = PeerBenchTarget<Mimalloc>()
+            return workload.run(&peer, ops: ops, input: input)
+        case .tcmalloc:
+            var peer = PeerBenchTarget<Tcmalloc>()
+            return workload.run(&peer, ops: ops, input: input)
         case .plain:
             preconditionFailure("the plain mutex is a target of the lock workloads only")
         }

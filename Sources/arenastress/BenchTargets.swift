@@ -1,6 +1,7 @@
 import ArenaModel
 import ArgumentParser
 import Glibc
+import Targets
 
 /// An allocator a benchmark drives: workloads are generic over it, so each one is
 /// specialised per target and no call goes through an existential.
@@ -19,6 +20,47 @@ enum TargetName: String, CaseIterable, ExpressibleByArgument, Sendable {
     case glibc
     /// A bare pthread mutex: the baseline of the lock workloads.
     case plain
+    /// The peers, loaded with dlopen where installed.
+    case jemalloc
+    case mimalloc
+    case tcmalloc
+
+    /// The peer allocator it names, if it names one.
+    var peer: Peer? { Peer(name: rawValue) }
+
+    /// Why the target cannot run in this process (a peer not installed or not
+    /// loadable), in one line; nil when it can.
+    var unavailability: String? { peer.flatMap { PeerLibrary.availability($0)?.description } }
+}
+
+/// Which peer a `PeerBenchTarget` or `PeerThreadedTarget` drives: a type per peer, so
+/// that each workload is specialised for it.
+protocol PeerChoice { static var peer: Peer { get } }
+enum Jemalloc: PeerChoice { static var peer: Peer { .jemalloc } }
+enum Mimalloc: PeerChoice { static var peer: Peer { .mimalloc } }
+enum Tcmalloc: PeerChoice { static var peer: Peer { .tcmalloc } }
+
+extension PeerChoice {
+    /// The peer's entry points. The bench drops a peer that does not load before any
+    /// workload runs, so here it has loaded.
+    static var functions: UnsafePointer<PeerFunctions> {
+        do { return try PeerLibrary.load(peer).functions } catch { preconditionFailure("bench: \(error)") }
+    }
+}
+
+/// A peer allocator: every call one indirect call through its entry points.
+struct PeerBenchTarget<P: PeerChoice>: BenchTarget {
+    private let f: UnsafePointer<PeerFunctions>
+
+    init() { f = P.functions }
+
+    @inline(__always)
+    mutating func malloc(_ n: Int) -> UnsafeMutableRawPointer? { f.pointee.malloc(n) }
+
+    @inline(__always)
+    mutating func free(_ p: UnsafeMutableRawPointer?) { f.pointee.free(p) }
+
+    var osRequests: Int? { nil }
 }
 
 /// The ptmalloc2 model: one `ArenaSet` and one attached thread.

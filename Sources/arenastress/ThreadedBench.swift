@@ -22,9 +22,9 @@ enum ThreadedBench: String, CaseIterable, Sendable {
 
     var isLock: Bool { self == .lockUncontended || self == .lockContended }
 
-    /// The targets it compares: the model against glibc, or the instrumented lock
-    /// against a plain pthread mutex.
-    var targets: [TargetName] { isLock ? [.model, .plain] : [.model, .glibc] }
+    /// The targets it compares: the model against glibc and the peers, or the
+    /// instrumented lock against a plain pthread mutex.
+    var targets: [TargetName] { isLock ? [.model, .plain] : [.model, .glibc, .jemalloc, .mimalloc, .tcmalloc] }
 
     /// The target every ratio is taken against.
     var baseline: TargetName { isLock ? .plain : .glibc }

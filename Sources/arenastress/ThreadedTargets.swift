@@ -1,6 +1,7 @@
 import ArenaModel
 import Contention
 import Glibc
+import Targets
 
 /// An allocator that several threads drive at once: each thread allocates through its
 /// own handle. Workloads are generic over it, as over `BenchTarget`.
@@ -54,6 +55,24 @@ struct GlibcThreadedTarget: ThreadedBenchTarget {
 
     @inline(__always)
     static func free(_ handle: Void, _ p: UnsafeMutableRawPointer?) { Glibc.free(p) }
+
+    var osRequests: Int? { nil }
+    var lockUse: LockUse? { nil }
+}
+
+/// A peer allocator from several threads: each thread's handle is the peer's entry points.
+struct PeerThreadedTarget<P: PeerChoice>: ThreadedBenchTarget {
+    private let f: UnsafePointer<PeerFunctions>
+
+    init(threads: Int) { f = P.functions }
+
+    func handle(_ thread: Int) -> UnsafePointer<PeerFunctions> { f }
+
+    @inline(__always)
+    static func malloc(_ f: UnsafePointer<PeerFunctions>, _ n: Int) -> UnsafeMutableRawPointer? { f.pointee.malloc(n) }
+
+    @inline(__always)
+    static func free(_ f: UnsafePointer<PeerFunctions>, _ p: UnsafeMutableRawPointer?) { f.pointee.free(p) }
 
     var osRequests: Int? { nil }
     var lockUse: LockUse? { nil }
