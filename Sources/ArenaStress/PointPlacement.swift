@@ -86,7 +86,7 @@ final class PointPlacement: @unchecked Sendable {
         } else if planned > 0 {
             parts.append("\(plan.policy) on \(topology.nodes.count) node\(topology.nodes.count == 1 ? "" : "s"): "
                          + "\(planned) workers pinned to CPUs \(CPUList.text(plan.workers.compactMap(\.cpu))) "
-                         + "(nodes \(CPUList.text(plan.workers.compactMap(\.node))))")
+                         + "(node\(Set(plan.workers.compactMap(\.node)).count == 1 ? "" : "s") \(CPUList.text(plan.workers.compactMap(\.node))))")
         }
         if let note = plan.note {
             parts.append(note)
@@ -107,7 +107,7 @@ final class PointPlacement: @unchecked Sendable {
             parts.append("mbind refused for \(refused.count) of \(refused.count + bound) heaps (\(BindingError(call: "mbind", errno: refused[0]))): those left to first touch")
             available = false
         } else {
-            parts.append("\(bound) non-main heap\(bound == 1 ? "" : "s") bound \(memory.rawValue) to their creator's node")
+            parts.append("\(bound) non-main heap\(bound == 1 ? "" : "s") bound to the creating thread's node (\(memory == .bind ? "MPOL_BIND" : "MPOL_PREFERRED"))")
         }
         let report = PlacementReport(policy: plan.policy.description, memory: memory.rawValue, topology: topology.summary,
                                      probe: environment.probe.note, workers: workers, heapsBound: bound,

@@ -91,3 +91,13 @@ public struct NodePages: Sendable, Codable, Equatable {
         self.pages = pages
     }
 }
+
+extension PointReport {
+    /// Over every arena at the last phase that sampled pages: present pages on their
+    /// intended node, and present pages with a node intended. Nil when none were sampled.
+    public var pagesOnIntendedNode: (onNode: Int, resident: Int)? {
+        guard let pages = phases.last(where: { $0.pages != nil })?.pages else { return nil }
+        let meant = pages.filter { $0.intendedNode != nil }
+        return (meant.reduce(0) { $0 + $1.pagesOnIntendedNode }, meant.reduce(0) { $0 + $1.pagesResident })
+    }
+}

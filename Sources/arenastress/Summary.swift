@@ -9,6 +9,10 @@ enum Summary {
         for point in report.points {
             lines.append("\(report.scenario.name) on \(point.target), \(point.point.threads) threads, arenas \(point.point.arenas.rawValue)"
                          + (point.point.arenaMax.map { ", arena_max \($0)" } ?? "") + ": " + (point.passed ? "PASSED" : "FAILED"))
+            if let note = point.placementNote {
+                lines.append("  placement\(point.placementAvailable == false ? " (unavailable)" : ""): \(note)"
+                             + (point.pagesOnIntendedNode.map { $0.resident == 0 ? "" : "; pages on their intended node \($0.onNode)/\($0.resident)" } ?? ""))
+            }
             for p in point.phases {
                 var parts = ["\(p.ops) ops", "\(ProgressPrinter.rate(p.opsPerSecond)) ops/s"]
                 if let held = p.heldBytes { parts.append("held \(bytes(held))") }
