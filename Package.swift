@@ -88,6 +88,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FidelityTests", dependencies: ["Fidelity", "ArenaModel", "TestSupport"]),
         .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "ArenaStress", "Scenario", "TestSupport"]
+        ),
+        .testTarget(
             name: "ArenaStressTests",
             dependencies: ["ArenaStress", "Scenario", "Reporting", "Targets", "TestSupport"]
         ),

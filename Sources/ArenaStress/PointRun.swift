@@ -228,7 +228,12 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             locksByThread: byThread.keys.sorted().map { LockFigures(scope: "thread \($0)", byThread[$0]!) },
             checks: acc.checks))
         // A broken heap's heap list is not walked (it would follow the damage).
-        if violations.isEmpty, let model { phaseReports[phaseReports.count - 1].pages = numa.pages(of: model.set) }
+        if violations.isEmpty, let model {
+            phaseReports[phaseReports.count - 1].pages = numa.pages(of: model.set)
+            let mapped = HeapMapper.maps(checker.dump(model.set))
+            phaseReports[phaseReports.count - 1].heapMaps = mapped.maps
+            phaseReports[phaseReports.count - 1].largestFreeChunk = mapped.largestFree
+        }
     }
 }
 

@@ -147,23 +147,9 @@ public final class Runner {
         return RunHost(cpus: Scheduler.allowedCPUs(), kernel: "\(text(u.sysname)) \(text(u.release))", hostname: text(u.nodename))
     }
 
-    /// Writes `report` as `DIRECTORY/<scenario>/<timestamp>/report.json` (a new folder
-    /// each run; the file appears whole or not at all). Returns the folder.
+    /// Writes `report`'s folder under `directory` (report.json, report.md, charts,
+    /// index.html; `latest` pointed at it). Returns the folder.
     public static func write(_ report: RunReport, under directory: String) throws -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let stamp = formatter.string(from: Date())
-        let fm = FileManager.default
-        var folder = "\(directory)/\(report.scenario.name)/\(stamp)"
-        var n = 1
-        while fm.fileExists(atPath: folder) {
-            n += 1
-            folder = "\(directory)/\(report.scenario.name)/\(stamp)-\(n)"
-        }
-        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try report.json().write(to: URL(fileURLWithPath: "\(folder)/report.json"), options: .atomic)
-        return folder
+        try ReportWriter.write(report, under: directory)
     }
 }

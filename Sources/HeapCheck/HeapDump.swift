@@ -43,8 +43,8 @@ public struct HeapDump: Sendable {
     /// The check made on the way.
     public let report: HeapReport
     /// pwndbg's `heap`: each chunk with its kind, flags, address and size, and the links
-    /// of free chunks (read when the dump was made).
-    public let heapText: String
+    /// of free chunks (read now: the heap must not have changed since the dump).
+    public var heapText: String { spans.map(Self.chunkText).joined(separator: "\n\n") }
 
     init(spans: [ChunkSpan], chains: [BinChain], report: HeapReport) {
         var listed: [UInt: ChunkState] = [:]
@@ -65,7 +65,6 @@ public struct HeapDump: Sendable {
         }
         self.chains = chains
         self.report = report
-        heapText = self.spans.map(Self.chunkText).joined(separator: "\n\n")
     }
 
     /// pwndbg's `bins`: tcache bins with counts, fastbins, unsorted, small and large bins,

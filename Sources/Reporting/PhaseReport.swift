@@ -32,6 +32,11 @@ public struct PhaseReport: Sendable, Codable {
     public var checks: Int
     /// Where a sample of each arena's pages were at the phase's end (model only).
     public var pages: [ArenaPages]?
+    /// The largest free chunk in any bin or tcache (top not counted), model only.
+    public var largestFreeChunk: Int?
+    /// Each heap of the model as a strip of cells (model only; empty once the heap is
+    /// found broken).
+    public var heapMaps: [HeapMap] = []
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
                 inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,

@@ -40,6 +40,21 @@ struct RunOutput: ParsableArguments {
     @Flag(help: "Print each run's report (JSON) on standard output; everything else goes to standard error.")
     var json = false
 
+    @Option(help: "Also write JUnit XML here: each scenario a test suite, each point's expectation a test case.")
+    var junit: String?
+
+    /// Writes the JUnit file for `reports`, if one was asked for.
+    func writeJUnit(_ reports: [RunReport]) throws {
+        guard let junit else { return }
+        do {
+            try Data(JUnitReport.render(reports).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+        } catch {
+            FileHandle.standardError.write(Data("arenastress: cannot write \(junit): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        say("junit: \(junit)")
+    }
+
     /// Runs `scenario`, writes its report, prints what it found.
     func run(_ scenario: Scenario) throws -> RunReport {
         let observer: RunObserver = quiet ? SilentObserver() : ProgressPrinter()
@@ -58,6 +73,7 @@ struct RunOutput: ParsableArguments {
         if json { print(String(decoding: try report.json(), as: UTF8.self)) }
         if !quiet { say(Summary.text(report)) }
         say("report: \(folder)/report.json")
+        if !quiet { say("read:   \(folder)/report.md (or index.html, with the charts)") }
         return report
     }
 
@@ -89,12 +105,9 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var scenarios = try ScenarioFiles.load(files, targets: selection.targets)
         if let seed { for i in scenarios.indices { scenarios[i].seed = seed } }
-        var passed = true
-        for scenario in scenarios {
-            let report = try selection.targets.map { try output.run(scenario, on: $0) } ?? output.run(scenario)
-            passed = report.passed && passed
-        }
-        if !passed { throw ExitCode(1) }
+        let reports = try scenarios.map { scenario in try selection.targets.map { try output.run(scenario, on: $0) } ?? output.run(scenario) }
+        try output.writeJUnit(reports)
+        if !reports.allSatisfy(\.passed) { throw ExitCode(1) }
     }
 }
 
@@ -143,6 +156,7 @@ struct SweepCommand: ParsableCommand {
         if let arenas { scenario.threads.arenas = arenas.split(separator: ",").map { ArenaPolicyName(rawValue: String($0))! } }
         if let arenaMax { scenario.tunables.arenaMaxSweep = arenaMax.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! } }
         let report = try selection.targets.map { try output.run(scenario, on: $0) } ?? output.run(scenario)
+        try output.writeJUnit([report])
         if !report.passed { throw ExitCode(1) }
     }
 }
@@ -201,16 +215,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var output: RunOutput
 
     func run() throws {
-        let earlier: RunReport
-        do {
-            earlier = try RunReport.decode(Data(contentsOf: URL(fileURLWithPath: report)))
-        } catch let error as DecodingError {
-            FileHandle.standardError.write(Data("\(report):1:1: not a report arenastress wrote: \(Self.describe(error))\n".utf8))
-            throw ExitCode(2)
-        } catch {
-            FileHandle.standardError.write(Data("\(report):1:1: \(error.localizedDescription)\n".utf8))
-            throw ExitCode(2)
-        }
+        let earlier = try ReportCommand.load(report)
         let again = try output.run(earlier.scenario)
         for (old, new) in zip(earlier.points, again.points) {
             let same = old.phases.map(\.ops) == new.phases.map(\.ops) && old.violations.map(\.invariant) == new.violations.map(\.invariant)

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Writes a run's folder: `report.json`, `report.md`, the charts (SVG) and `index.html`,
+/// under `<directory>/<scenario>/<time>/`, and points `<directory>/latest` at it.
+/// Files are written to a temporary name and renamed: each appears whole or not at all.
+public enum ReportWriter {
+    /// Writes everything; returns the folder.
+    public static func write(_ report: RunReport, under directory: String) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let stamp = formatter.string(from: Date())
+        let fm = FileManager.default
+        var folder = "\(directory)/\(report.scenario.name)/\(stamp)"
+        var n = 1
+        while fm.fileExists(atPath: folder) {
+            n += 1
+            folder = "\(directory)/\(report.scenario.name)/\(stamp)-\(n)"
+        }
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let figures = ReportCharts.figures(report)
+        try report.json().write(to: URL(fileURLWithPath: "\(folder)/report.json"), options: .atomic)
+        try Data(MarkdownReport.render(report, figures: figures).utf8).write(to: URL(fileURLWithPath: "\(folder)/report.md"), options: .atomic)
+        for f in figures { try Data(f.svg.utf8).write(to: URL(fileURLWithPath: "\(folder)/\(f.file)"), options: .atomic) }
+        try Data(HTMLIndex.render(report, figures: figures).utf8).write(to: URL(fileURLWithPath: "\(folder)/index.html"), options: .atomic)
+        try pointLatest(at: folder, in: directory)
+        return folder
+    }
+
+    /// `<directory>/latest` -> the newest run's folder (relative), replaced atomically.
+    static func pointLatest(at folder: String, in directory: String) throws {
+        let target = String(folder.dropFirst(directory.count + 1))
+        let temporary = "\(directory)/.latest-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: target)
+        guard rename(temporary, "\(directory)/latest") == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "\(directory)/latest"])
+        }
+    }
+}
