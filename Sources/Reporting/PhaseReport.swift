@@ -34,9 +34,9 @@ public struct PhaseReport: Sendable, Codable {
     public var pages: [ArenaPages]?
     /// The largest free chunk in any bin or tcache (top not counted), model only.
     public var largestFreeChunk: Int?
-    /// Each heap of the model as a strip of cells (model only; empty once the heap is
-    /// found broken).
-    public var heapMaps: [HeapMap] = []
+    /// Each heap of the model as a strip of cells (model only; absent once the heap is
+    /// found broken, and in reports written before heap maps existed).
+    public var heapMaps: [HeapMap]?
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
                 inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,

@@ -86,7 +86,7 @@ public enum ReportCharts {
                                                          groups: arenas.map(\.scope), series: series)))
             }
             let rows = p.phases.flatMap { phase in
-                phase.heapMaps.map { map in
+                (phase.heapMaps ?? []).map { map in
                     (label: "\(phase.name) · arena \(map.arena) heap \(map.heap) (\(mebibytes(map.bytes)))", map: map)
                 }
             }

@@ -85,8 +85,8 @@ import FoundationXML
         let heap = try String(contentsOfFile: folder + "/heap-t2-per-thread.svg", encoding: .utf8)
         let point = report.points.first { $0.point.threads == 2 && $0.point.arenas == .perThread }!
         for phase in point.phases { #expect(heap.contains(">\(phase.name) · arena"), "\(phase.name) strip missing") }
-        #expect(point.phases[0].heapMaps.count == 2)
-        let fill = point.phases[0].heapMaps[0], thin = point.phases[1].heapMaps[0]
+        #expect(point.phases[0].heapMaps?.count == 2)
+        let fill = try #require(point.phases[0].heapMaps?.first), thin = try #require(point.phases[1].heapMaps?.first)
         func used(_ m: HeapMap) -> Int { m.inUse.reduce(0) { $0 + ($1.wholeNumberValue ?? 0) } }
         #expect(used(fill) > used(thin) * 2, "freeing 80% left the map as full: \(used(fill)) vs \(used(thin))")
         let md = try String(contentsOfFile: folder + "/report.md", encoding: .utf8)
