@@ -43,13 +43,14 @@ let package = Package(
         .target(name: "Fidelity", dependencies: ["ArenaModel", "Randomness"]),
         // The allocators a scenario runs against, behind one protocol.
         .target(name: "Targets", dependencies: ["ArenaModel", "Contention", "CSupport"]),
-        // What a run found and measured, as JSON (and, later, Markdown and charts).
+        // What a run found and measured: JSON, Markdown, SVG charts, HTML, JUnit.
         .target(name: "Reporting", dependencies: ["Scenario", "Contention"]),
         .target(
             name: "ArenaStress",
             dependencies: [
                 "ArenaModel", "Contention", "Scheduler", "Scenario", "Targets", "Reporting", "HeapCheck", "Randomness", "Placement",
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // Replays a trace on this machine's glibc in a process of its own.

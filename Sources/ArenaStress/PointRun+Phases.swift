@@ -24,9 +24,12 @@ extension PointRun {
         var id = nextID(me)
         defer { setNextID(me, id) }
         let verify = verifiesContents
+        let latency = latencies[me]
         for op in 0..<count {
             let bytes = size.sample(&random)
+            let timed = OpLatencies.sampled(op), start = timed ? monotonicNanoseconds() : 0
             guard let p = T.malloc(h, bytes) else { return failed(me, "malloc(\(bytes))", op) }
+            if timed { latency.recordAllocation(since: start) }
             id &+= 1
             if verify { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: .headAndTail) }
             table.set(table.count, address: UInt(bitPattern: p), size: bytes, id: id)
@@ -58,10 +61,13 @@ extension PointRun {
             for i in 0..<n { order.swapAt(i, i + random.below(live - i)) }
         }
         let verify = verifiesContents
+        let latency = latencies[me]
         for (op, slot) in order.prefix(n).enumerated() {
             let address = table.address(slot)
             if verify { guard intact(table, slot, me, "free") else { continue } }
+            let timed = OpLatencies.sampled(op), start = timed ? monotonicNanoseconds() : 0
             T.free(h, UnsafeMutableRawPointer(bitPattern: address))
+            if timed { latency.recordFree(since: start) }
             log.record(.free, slot: slot, size: table.size(slot), address: UnsafeMutableRawPointer(bitPattern: address))
             table.clear(slot)
             if op & (Self.progressInterval - 1) == 0 { progress(me).store(op, ordering: .relaxed) }
@@ -93,6 +99,7 @@ extension PointRun {
         case .duration(let ns): deadline = monotonicNanoseconds() &+ UInt64(ns)
         }
         let verify = verifiesContents
+        let latency = latencies[me]
         // The ops' random words are drawn a batch ahead: after the free-or-malloc branch
         // mispredicts (half the time: slots are full or empty at random), the next op's
         // slot is a load away instead of a chain of multiplies.
@@ -109,6 +116,7 @@ extension PointRun {
                 }
             }
             let r = ahead[op & 63]
+            let timed = OpLatencies.sampled(op)
             op += 1
             let slot = Int(r.multipliedFullWidth(by: UInt64(live)).high)
             let address = table.address(slot)
@@ -118,7 +126,9 @@ extension PointRun {
                 if verify { guard intact(table, slot, me, "churn") else { table.clear(slot); continue } }
                 if choice < weights.realloc {
                     let bytes = size.sample(&random)
+                    let start = timed ? monotonicNanoseconds() : 0
                     guard let q = T.realloc(h, p, bytes) else { return failed(me, "realloc(\(bytes))", op) }
+                    if timed { latency.recordAllocation(since: start) }
                     // The bytes both sizes cover must have moved with the block.
                     if verify && min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
                         report(me, "G3", "realloc(0x\(String(address, radix: 16)), \(bytes)) lost the block's contents")
@@ -131,7 +141,9 @@ extension PointRun {
                     log.record(.remoteFree, slot: slot, size: table.size(slot), address: p)
                     table.clear(slot)
                 } else {
+                    let start = timed ? monotonicNanoseconds() : 0
                     T.free(h, p)
+                    if timed { latency.recordFree(since: start) }
                     log.record(.free, slot: slot, size: table.size(slot), address: p)
                     table.clear(slot)
                 }
@@ -139,6 +151,7 @@ extension PointRun {
                 let bytes = size.sample(&random)
                 let q: UnsafeMutableRawPointer?
                 let kind: OpLog.Kind
+                let start = timed ? monotonicNanoseconds() : 0
                 if choice < weights.malloc {
                     q = T.malloc(h, bytes)
                     kind = .malloc
@@ -156,6 +169,7 @@ extension PointRun {
                         report(me, "G3", "memalign(\(alignment), \(bytes)) returned a misaligned 0x\(String(UInt(bitPattern: q), radix: 16))")
                     }
                 }
+                if timed { latency.recordAllocation(since: start) }
                 guard let q else { return failed(me, "\(kind)(\(bytes))", op) }
                 id &+= 1
                 if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }

@@ -27,6 +27,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
     let handles: UnsafeMutablePointer<T.Handle>
     /// Each worker's live blocks.
     let tables: UnsafeMutablePointer<BlockTable>
+    /// Each worker's sampled call latencies for the current phase.
+    let latencies: [OpLatencies]
     /// Blocks handed to worker i to free (remote frees), filled by worker i - 1.
     let inboxes: [HandoffRing]
     /// Per worker, 64 bytes: ops done in the current step (read by the progress line),
@@ -74,6 +76,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         let capacity = Self.slotsNeeded(scenario)
         for i in 0..<threads { (tables + i).initialize(to: BlockTable(capacity: capacity)) }
         inboxes = (0..<threads).map { _ in HandoffRing(capacity: 1 << 14) }
+        latencies = (0..<threads).map { _ in OpLatencies() }
         shared = .allocate(byteCount: threads * 64, alignment: 64)
         shared.initializeMemory(as: UInt8.self, repeating: 0, count: threads * 64)
         for i in 0..<threads { shared.storeBytes(of: UInt64(i + 1) << 40, toByteOffset: i * 64 + 8, as: UInt64.self) }
@@ -227,6 +230,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             locksByArena: byArena.keys.sorted().map { LockFigures(scope: "arena \($0)", byArena[$0]!) },
             locksByThread: byThread.keys.sorted().map { LockFigures(scope: "thread \($0)", byThread[$0]!) },
             checks: acc.checks))
+        phaseReports[phaseReports.count - 1].latency = OpLatencies.take(latencies)
         // A broken heap's heap list is not walked (it would follow the damage).
         if violations.isEmpty, let model {
             phaseReports[phaseReports.count - 1].pages = numa.pages(of: model.set)

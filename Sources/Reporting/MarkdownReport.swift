@@ -33,6 +33,15 @@ public enum MarkdownReport {
                           + "\(ph.locks.map { String(format: "%.2f%%", $0.contentionRate * 100) } ?? "-") |")
             }
             md.append("")
+            let timed = p.phases.compactMap { ph in Format.latency(ph.latency).map { "| \(ph.name) | \($0) |" } }
+            if !timed.isEmpty {
+                md.append("Allocator calls, one in 64 timed (the call alone):")
+                md.append("")
+                md.append("| phase | latency |")
+                md.append("|---|---|")
+                md += timed
+                md.append("")
+            }
             if let busiest = p.phases.max(by: { ($0.locks?.acquisitions ?? 0) < ($1.locks?.acquisitions ?? 0) }), !busiest.locksByArena.isEmpty {
                 md.append("Arena locks in phase \(busiest.name) (wait and hold in ns; hold sampled 1 in 64):")
                 md.append("")
@@ -74,16 +83,9 @@ public enum MarkdownReport {
 
     static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
 
-    static func rate(_ r: Double) -> String {
-        r >= 1e6 ? String(format: "%.2f M", r / 1e6) : r >= 1e3 ? String(format: "%.1f k", r / 1e3) : String(format: "%.0f", r)
-    }
+    static func rate(_ r: Double) -> String { Format.rate(r) }
 
-    static func bytes(_ n: Int?) -> String {
-        guard let n else { return "-" }
-        let d = Double(n)
-        return n >= 1 << 30 ? String(format: "%.2f GiB", d / 1_073_741_824) : n >= 1 << 20 ? String(format: "%.1f MiB", d / 1_048_576)
-            : n >= 1 << 10 ? String(format: "%.1f KiB", d / 1024) : "\(n) B"
-    }
+    static func bytes(_ n: Int?) -> String { n.map(Format.bytes) ?? "-" }
 
     static func tunables(_ t: ScenarioTunables) -> String {
         let values: [(String, Int?)] = [("arena_max", t.arenaMax), ("arena_test", t.arenaTest), ("tcache_count", t.tcacheCount), ("mxfast", t.mxfast),

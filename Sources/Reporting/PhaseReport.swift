@@ -37,6 +37,8 @@ public struct PhaseReport: Sendable, Codable {
     /// Each heap of the model as a strip of cells (model only; absent once the heap is
     /// found broken, and in reports written before heap maps existed).
     public var heapMaps: [HeapMap]?
+    /// Allocator call latencies, one call in 64 timed, all workers (absent in older reports).
+    public var latency: [OpLatency]?
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
                 inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,
@@ -105,5 +107,17 @@ public struct LockFigures: Sendable, Codable, Equatable {
         refusedTries = use.refusedTries
         wait = LockUse.summary(of: use.wait)
         hold = LockUse.summary(of: use.hold)
+    }
+}
+
+/// Sampled latencies of one kind of allocator call in a phase, in nanoseconds.
+public struct OpLatency: Sendable, Codable, Equatable {
+    /// `malloc` (malloc, calloc, realloc, memalign) or `free`.
+    public var call: String
+    public var summary: LatencySummary
+
+    public init(call: String, summary: LatencySummary) {
+        self.call = call
+        self.summary = summary
     }
 }

@@ -1,5 +1,6 @@
 import ArenaStress
 import Foundation
+import Reporting
 import Scenario
 import Synchronization
 
@@ -37,7 +38,7 @@ final class ProgressPrinter: RunObserver, @unchecked Sendable {
                     let done = s.doneBefore + perThread.reduce(0, +)
                     let seconds = Date().timeIntervalSince(s.phaseStart)
                     let rate = seconds > 0 ? Double(done) / seconds : 0
-                    return "  \(s.phase): \(done) ops, \(Self.rate(rate)) ops/s, per thread \(perThread.map(String.init).joined(separator: " "))"
+                    return "  \(s.phase): \(done) ops, \(Format.rate(rate)) ops/s, per thread \(perThread.map(String.init).joined(separator: " "))"
                 }) else { return }
                 write("\r\u{1B}[K\(line)")
             }
@@ -54,7 +55,7 @@ final class ProgressPrinter: RunObserver, @unchecked Sendable {
         guard endsPhase else { return }
         let seconds = Double(nanoseconds) / 1e9
         let rate = seconds > 0 ? Double(ops) / seconds : 0
-        write("\(terminal ? "\r\u{1B}[K" : "")  \(phase): \(ops) ops in \(String(format: "%.3f", seconds)) s (\(Self.rate(rate)) ops/s)\n")
+        write("\(terminal ? "\r\u{1B}[K" : "")  \(phase): \(ops) ops in \(String(format: "%.3f", seconds)) s (\(Format.rate(rate)) ops/s)\n")
         state.withLock { $0.index += 1 }
     }
 
@@ -63,8 +64,4 @@ final class ProgressPrinter: RunObserver, @unchecked Sendable {
     }
 
     private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
-
-    static func rate(_ r: Double) -> String {
-        r >= 1e6 ? String(format: "%.2f M", r / 1e6) : r >= 1e3 ? String(format: "%.1f k", r / 1e3) : String(format: "%.0f", r)
-    }
 }

@@ -14,13 +14,14 @@ enum Summary {
                              + (point.pagesOnIntendedNode.map { $0.resident == 0 ? "" : "; pages on their intended node \($0.onNode)/\($0.resident)" } ?? ""))
             }
             for p in point.phases {
-                var parts = ["\(p.ops) ops", "\(ProgressPrinter.rate(p.opsPerSecond)) ops/s"]
-                if let held = p.heldBytes { parts.append("held \(bytes(held))") }
-                if let resident = p.residentBytes { parts.append("resident \(bytes(resident))") }
-                parts.append("live \(bytes(p.liveBytes))")
+                var parts = ["\(p.ops) ops", "\(Format.rate(p.opsPerSecond)) ops/s"]
+                if let held = p.heldBytes { parts.append("held \(Format.bytes(held))") }
+                if let resident = p.residentBytes { parts.append("resident \(Format.bytes(resident))") }
+                parts.append("live \(Format.bytes(p.liveBytes))")
                 if let f = p.fragmentation { parts.append(String(format: "fragmentation %.3f", f)) }
                 if let r = p.osRequests { parts.append("os requests \(r)") }
                 if let l = p.locks { parts.append(String(format: "contention %.4f", l.contentionRate)) }
+                if let latency = Format.latency(p.latency) { parts.append(latency) }
                 lines.append("  \(p.name) (\(p.kind)): " + parts.joined(separator: ", "))
             }
             for v in point.violations.prefix(5) { lines.append("  violation after \(v.phase): \(v.invariant) \(v.message)") }
@@ -60,18 +61,12 @@ enum Summary {
                     let held = p.heldBytes.flatMap { $0 > 0 ? $0 : nil }
                     let fragmentation = held.map { String(format: "%.3f", 1 - Double(p.liveBytes) / Double($0)) } ?? "-"
                     let found = point.violations.filter { $0.phase == name }.count
-                    lines.append("    " + cell(name, 12) + cell(point.target, 10) + cell(ProgressPrinter.rate(p.opsPerSecond), 11)
-                                 + cell(held.map(bytes) ?? "-", 11) + cell(p.residentBytes.map(bytes) ?? "-", 11)
-                                 + cell(bytes(p.liveBytes), 11) + cell(fragmentation, 12) + "\(found)")
+                    lines.append("    " + cell(name, 12) + cell(point.target, 10) + cell(Format.rate(p.opsPerSecond), 11)
+                                 + cell(held.map(Format.bytes) ?? "-", 11) + cell(p.residentBytes.map(Format.bytes) ?? "-", 11)
+                                 + cell(Format.bytes(p.liveBytes), 11) + cell(fragmentation, 12) + "\(found)")
                 }
             }
         }
         return lines
-    }
-
-    static func bytes(_ n: Int) -> String {
-        let d = Double(n)
-        return n >= 1 << 30 ? String(format: "%.2f GiB", d / 1_073_741_824) : n >= 1 << 20 ? String(format: "%.1f MiB", d / 1_048_576)
-            : n >= 1 << 10 ? String(format: "%.1f KiB", d / 1024) : "\(n) B"
     }
 }
