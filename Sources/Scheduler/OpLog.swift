@@ -1,4 +1,4 @@
-/// A ring buffer of a worker's last operations, in raw memory: recording one is four
+/// A ring buffer of a worker's last operations, in raw memory: recording one is three
 /// stores, so it can stay on in every run.
 public final class OpLog: @unchecked Sendable {
     /// One operation: what, on which slot, how many bytes, and the block's address.
@@ -15,7 +15,9 @@ public final class OpLog: @unchecked Sendable {
         case malloc = 1, free, calloc, realloc, memalign, remoteFree, trim, inject
     }
 
-    @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>
+    // Each entry: the slot shifted left by 8 with the kind in the low byte, the size,
+    // the address.
+    @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, UInt)>
     @usableFromInline let mask: Int
     // The count lives in raw memory, not a stored var: no exclusivity check per record.
     @usableFromInline let counter: UnsafeMutablePointer<Int>
@@ -27,7 +29,7 @@ public final class OpLog: @unchecked Sendable {
         while c < max(capacity, 1) { c <<= 1 }
         mask = c - 1
         entries = .allocate(capacity: c)
-        entries.initialize(repeating: (0, 0, 0, 0), count: c)
+        entries.initialize(repeating: (0, 0, 0), count: c)
         counter = .allocate(capacity: 1)
         counter.initialize(to: 0)
     }
@@ -41,12 +43,12 @@ public final class OpLog: @unchecked Sendable {
     @inlinable @inline(__always)
     public func record(_ kind: Kind, slot: Int, size: Int, address: UnsafeMutableRawPointer?) {
         let n = counter.pointee
-        entries[n & mask] = (kind.rawValue, slot, size, UInt(bitPattern: address))
+        entries[n & mask] = (slot &<< 8 | kind.rawValue, size, UInt(bitPattern: address))
         counter.pointee = n &+ 1
     }
 
     /// A writer for one loop of a worker: the log's pointers and count in locals (in
-    /// registers), so that recording is four stores; `commit` stores the count back.
+    /// registers), so that recording is three stores; `commit` stores the count back.
     @inlinable
     public func writer() -> Writer { Writer(entries: entries, mask: mask, count: counter.pointee) }
 
@@ -56,11 +58,11 @@ public final class OpLog: @unchecked Sendable {
 
     /// Records into an `OpLog` from one thread's loop; see `OpLog.writer()`.
     public struct Writer {
-        @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>
+        @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, UInt)>
         @usableFromInline let mask: Int
         @usableFromInline var count: Int
 
-        @inlinable init(entries: UnsafeMutablePointer<(Int, Int, Int, UInt)>, mask: Int, count: Int) {
+        @inlinable init(entries: UnsafeMutablePointer<(Int, Int, UInt)>, mask: Int, count: Int) {
             self.entries = entries
             self.mask = mask
             self.count = count
@@ -69,7 +71,7 @@ public final class OpLog: @unchecked Sendable {
         /// Records an operation.
         @inlinable @inline(__always)
         public mutating func record(_ kind: Kind, slot: Int, size: Int, address: UnsafeMutableRawPointer?) {
-            entries[count & mask] = (kind.rawValue, slot, size, UInt(bitPattern: address))
+            entries[count & mask] = (slot &<< 8 | kind.rawValue, size, UInt(bitPattern: address))
             count &+= 1
         }
     }
@@ -79,7 +81,7 @@ public final class OpLog: @unchecked Sendable {
         let count = min(next, mask + 1)
         return (next - count..<next).compactMap { seq in
             let e = entries[seq & mask]
-            return Kind(rawValue: e.0).map { Entry(sequence: seq, kind: $0, slot: e.1, size: e.2, address: e.3) }
+            return Kind(rawValue: e.0 & 0xFF).map { Entry(sequence: seq, kind: $0, slot: e.0 >> 8, size: e.1, address: e.2) }
         }
     }
 
