@@ -39,7 +39,7 @@ public enum HTMLIndex {
             let label = ReportCharts.label(p)
             for f in figures where f.file.hasSuffix("-\(label).svg") { h.append("<div><img src=\"\(e(f.file))\" alt=\"\(e(f.title))\"></div>") }
         }
-        for f in figures where f.file == "throughput.svg" || f.file == "contention.svg" { h.append("<div><img src=\"\(e(f.file))\" alt=\"\(e(f.title))\"></div>") }
+        for f in figures where ["throughput.svg", "contention.svg", "targets.svg"].contains(f.file) { h.append("<div><img src=\"\(e(f.file))\" alt=\"\(e(f.title))\"></div>") }
         h.append("</body></html>")
         return h.joined(separator: "\n") + "\n"
     }

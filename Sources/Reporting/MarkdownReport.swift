@@ -72,7 +72,7 @@ public enum MarkdownReport {
                 md.append("")
             }
         }
-        let sweep = figures.filter { $0.file == "throughput.svg" || $0.file == "contention.svg" }
+        let sweep = figures.filter { ["throughput.svg", "contention.svg", "targets.svg"].contains($0.file) }
         if !sweep.isEmpty {
             md.append("## Across the sweep")
             md.append("")

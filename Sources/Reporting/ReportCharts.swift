@@ -55,6 +55,22 @@ public enum ReportCharts {
                                                        yLabel: "contended acquisitions (% of all)", series: contention)))
             }
         }
+        let targets = Array(Set(report.points.map(\.target))).sorted()
+        if targets.count > 1 {
+            // One group per target; one bar per sweep point (threads and arena policy).
+            let pointNames = report.points.filter { $0.target == targets[0] }.map { p in
+                "\(p.point.threads) thread\(p.point.threads == 1 ? "" : "s"), \(p.point.arenas.rawValue)" + (p.point.arenaMax.map { ", max \($0)" } ?? "")
+            }
+            let series = pointNames.enumerated().map { i, name in
+                Chart.Series(name: name, points: targets.enumerated().compactMap { t, target in
+                    let points = report.points.filter { $0.target == target }
+                    return i < points.count ? (Double(t), throughput(points[i])) : nil
+                })
+            }
+            figures.append(Figure(file: "targets.svg", title: "Throughput by target",
+                                  svg: Chart.logBars(title: "\(report.scenario.name): throughput by allocator", xLabel: "target",
+                                                     yLabel: "operations per second (log scale)", groups: targets, series: series)))
+        }
         for p in report.points {
             let label = label(p), name = title(p)
             let phases = p.phases.filter { $0.heldBytes != nil }

@@ -96,6 +96,21 @@ import FoundationXML
         #expect(html.contains("<img src=\"throughput.svg\""))
     }
 
+    /// A report with points on several targets gets a chart of throughput by target: a
+    /// bar per target and point, each titled with its figure.
+    @Test func severalTargetsGetAThroughputByTargetChart() throws {
+        let yaml = "name: two\ntarget: %@\nthreads: {count: [1, 2]}\nphases:\n  - name: churn\n    churn: {ops: 5000, live: 100, size: {uniform: [16, 512]}}\n"
+        var report = Runner(scenario: try ScenarioLoader.parse(String(format: yaml, "model"), file: "two.yaml")).run()
+        report.points += Runner(scenario: try ScenarioLoader.parse(String(format: yaml, "glibc"), file: "two.yaml")).run().points
+        let chart = try #require(ReportCharts.figures(report).first { $0.file == "targets.svg" })
+        #expect(XMLParser(data: Data(chart.svg.utf8)).parse())
+        #expect(chart.svg.components(separatedBy: "<rect x=").count - 1 >= 4 + 2)
+        for p in report.points {
+            let group = p.target, series = "\(p.point.threads) thread\(p.point.threads == 1 ? "" : "s"), glibc"
+            #expect(chart.svg.contains("<title>\(group) \(series): \(Chart.axisNumber(ReportCharts.throughput(p)))</title>"), "\(group) \(series)")
+        }
+    }
+
     @Test func junitHasACasePerExpectationAndAFailureWhereOneFailed() throws {
         let scenario = try ScenarioLoader.parse("""
             name: junit
