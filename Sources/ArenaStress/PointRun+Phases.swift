@@ -105,10 +105,11 @@ extension PointRun {
         // slot is a load away instead of a chain of multiplies.
         let ahead = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         defer { ahead.deallocate() }
+        var opWords = WyRand(seed: random.next())
         var op = 0
         while op < limit {
             if op & 63 == 0 {
-                for i in 0..<64 { ahead[i] = random.next() }
+                for i in 0..<64 { ahead[i] = opWords.next() }
                 if op & (Self.progressInterval - 1) == 0 {
                     progress(me).store(op, ordering: .relaxed)
                     inbox.drain { T.free(h, $0) }
