@@ -77,6 +77,16 @@ extension PointRun {
     }
 
     func churn(_ worker: WorkerContext, _ spec: ChurnSpec, ops stepOps: Int?, _ rng: inout SplitMix64) -> Int {
+        // Most churns only malloc and free, locally: that loop is compiled apart, without
+        // the other calls' code and the values they keep live.
+        let weights = ChurnWeights(spec.mix, remoteFree: threads > 1 ? spec.remoteFree : 0)
+        if weights.isMallocAndFreeOnly { return churn(worker, spec, ops: stepOps, &rng, weights, mallocAndFreeOnly: true) }
+        return churn(worker, spec, ops: stepOps, &rng, weights, mallocAndFreeOnly: false)
+    }
+
+    @inline(__always)
+    private func churn(_ worker: WorkerContext, _ spec: ChurnSpec, ops stepOps: Int?, _ rng: inout SplitMix64,
+                       _ weights: ChurnWeights, mallocAndFreeOnly simple: Bool) -> Int {
         let me = worker.index, h = handles[me]
         var log = worker.opLog.writer()
         defer { worker.opLog.commit(log) }
@@ -88,9 +98,9 @@ extension PointRun {
         let live = spec.live
         table.reserve(live)
         table.count = max(table.count, live)
-        var id = nextID(me)
-        defer { setNextID(me, id) }
-        let weights = ChurnWeights(spec.mix, remoteFree: threads > 1 ? spec.remoteFree : 0)
+        // Each op makes at most one block: its id is the op's number past the worker's
+        // next id, with no counter to carry from op to op.
+        let firstID = nextID(me)
         let inbox = inboxes[me], outbox = inboxes[(me + 1) % threads]
         let size = spec.size
         var deadline: UInt64 = .max, limit = Int.max
@@ -107,6 +117,7 @@ extension PointRun {
         defer { ahead.deallocate() }
         var opWords = WyRand(seed: random.next())
         var op = 0
+        defer { setNextID(me, firstID &+ UInt64(op)) }
         while op < limit {
             if op & 63 == 0 {
                 for i in 0..<64 { ahead[i] = opWords.next() }
@@ -125,8 +136,8 @@ extension PointRun {
             if address != 0 {
                 let p = UnsafeMutableRawPointer(bitPattern: address)!
                 if verify { guard intact(table, slot, me, "churn") else { table.clear(slot); continue } }
-                if choice < weights.realloc {
-                    let bytes = size.sample(&random)
+                if !simple && choice < weights.realloc {
+                    let bytes = size.sample(word: r, &random)
                     let start = timed ? monotonicNanoseconds() : 0
                     guard let q = T.realloc(h, p, bytes) else { return failed(me, "realloc(\(bytes))", op) }
                     if timed { latency.recordAllocation(since: start) }
@@ -134,11 +145,11 @@ extension PointRun {
                     if verify && min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
                         report(me, "G3", "realloc(0x\(String(address, radix: 16)), \(bytes)) lost the block's contents")
                     }
-                    id &+= 1
+                    let id = firstID &+ UInt64(op)
                     if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
                     table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
                     log.record(.realloc, slot: slot, size: bytes, address: q)
-                } else if choice < weights.remote && outbox.push(p) {
+                } else if !simple && choice < weights.remote && outbox.push(p) {
                     log.record(.remoteFree, slot: slot, size: table.size(slot), address: p)
                     table.clear(slot)
                 } else {
@@ -149,11 +160,11 @@ extension PointRun {
                     table.clear(slot)
                 }
             } else {
-                let bytes = size.sample(&random)
+                let bytes = size.sample(word: r, &random)
                 let q: UnsafeMutableRawPointer?
                 let kind: OpLog.Kind
                 let start = timed ? monotonicNanoseconds() : 0
-                if choice < weights.malloc {
+                if simple || choice < weights.malloc {
                     q = T.malloc(h, bytes)
                     kind = .malloc
                 } else if choice < weights.calloc {
@@ -172,7 +183,7 @@ extension PointRun {
                 }
                 if timed { latency.recordAllocation(since: start) }
                 guard let q else { return failed(me, "\(kind)(\(bytes))", op) }
-                id &+= 1
+                let id = firstID &+ UInt64(op)
                 if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
                 table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
                 log.record(kind, slot: slot, size: bytes, address: q)
@@ -233,4 +244,7 @@ struct ChurnWeights {
         calloc = malloc + (fills > 0 ? UInt64(mix.calloc / fills * scale) : 0)
         if fills > 0 && mix.memalign == 0 { calloc = UInt64(scale) }
     }
+
+    /// No realloc, no remote free, every fill a malloc.
+    var isMallocAndFreeOnly: Bool { realloc == 0 && remote == 0 && malloc >= UInt64(1) << 32 }
 }

@@ -42,6 +42,22 @@ public enum SizeDistribution: Sendable, Codable, Equatable {
         }
     }
 
+    /// One size for the op whose random word is `word`: fixed and uniform sizes come
+    /// from the word itself, remixed by a multiplication so that they do not follow the
+    /// bits that chose the op's slot; the others draw from `rng`.
+    @inlinable @inline(__always)
+    public func sample(word: UInt64, _ rng: inout SplitMix64) -> Int {
+        switch self {
+        case .fixed(let size):
+            return size
+        case .uniform(let min, let max):
+            let mixed = (word ^ (word >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            return min &+ Int(truncatingIfNeeded: mixed.multipliedFullWidth(by: UInt64(max &- min &+ 1)).high)
+        default:
+            return sampleOther(&rng)
+        }
+    }
+
     @usableFromInline
     func sampleOther(_ rng: inout SplitMix64) -> Int {
         switch self {
