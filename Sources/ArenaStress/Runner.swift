@@ -146,10 +146,4 @@ public final class Runner {
         }
         return RunHost(cpus: Scheduler.allowedCPUs(), kernel: "\(text(u.sysname)) \(text(u.release))", hostname: text(u.nodename))
     }
-
-    /// Writes `report`'s folder under `directory` (report.json, report.md, charts,
-    /// index.html; `latest` pointed at it). Returns the folder.
-    public static func write(_ report: RunReport, under directory: String) throws -> String {
-        try ReportWriter.write(report, under: directory)
-    }
 }

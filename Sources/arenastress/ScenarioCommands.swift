@@ -65,7 +65,7 @@ struct RunOutput: ParsableArguments {
     func write(_ report: RunReport) throws -> RunReport {
         let folder: String
         do {
-            folder = try Runner.write(report, under: reports)
+            folder = try ReportWriter.write(report, under: reports)
         } catch {
             FileHandle.standardError.write(Data("arenastress: cannot write the report under \(reports): \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)
