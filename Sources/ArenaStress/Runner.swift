@@ -81,19 +81,16 @@ public final class Runner {
         var report: PointReport
         switch scenario.target {
         case .glibc:
-            let numa = pointPlacement(point, model: false)
-            report = PointRun(scenario: scenario, point: point, target: GlibcTarget(), numa: numa, observer: observer).run()
+            report = run(point, on: GlibcTarget(), pointPlacement(point, model: false))
         case .jemalloc, .mimalloc, .tcmalloc:
             do {
                 let library = try PeerLibrary.load(Self.peer(scenario.target)!)
-                let numa = pointPlacement(point, model: false)
-                report = PointRun(scenario: scenario, point: point, target: PeerTarget(library), numa: numa, observer: observer).run()
+                report = run(point, on: PeerTarget(library), pointPlacement(point, model: false))
             } catch {
                 report = notRun(point, because: error.description)
             }
         case .pool:
-            let numa = pointPlacement(point, model: false)
-            report = PointRun(scenario: scenario, point: point, target: pool(point), numa: numa, observer: observer).run()
+            report = run(point, on: pool(point), pointPlacement(point, model: false))
         case .model:
             report = runOnModel(point)
         }
@@ -104,15 +101,19 @@ public final class Runner {
     /// Runs one sweep point against `NullTarget`, an allocator that does nothing: the
     /// driver's own cost (`arenastress bench --workload harness`).
     public func runAgainstNothing(_ point: SweepPoint) -> PointReport {
-        let numa = pointPlacement(point, model: false)
-        return PointRun(scenario: scenario, point: point, target: NullTarget(), numa: numa, observer: observer).run()
+        run(point, on: NullTarget(), pointPlacement(point, model: false))
     }
 
     /// Runs one sweep point against the model with its tunables and arena policy.
     public func runOnModel(_ point: SweepPoint) -> PointReport {
         let numa = pointPlacement(point, model: true)
-        let target = modelTarget(point, numa)
-        return PointRun(scenario: scenario, point: point, target: target, numa: numa, observer: observer).run()
+        return run(point, on: modelTarget(point, numa), numa)
+    }
+
+    // Generic and in this module, so that each target's PointRun is specialised: its
+    // workers' loops call the allocator directly.
+    private func run<T: StressTarget>(_ point: SweepPoint, on target: T, _ numa: PointPlacement) -> PointReport {
+        PointRun(scenario: scenario, point: point, target: target, numa: numa, observer: observer).run()
     }
 
     /// The model's tunables for `point`: the scenario's, the point's arena_max over them.
