@@ -32,7 +32,7 @@ let package = Package(
             dependencies: ["CSupport", "Contention", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
-        .target(name: "Scheduler", dependencies: ["CSupport", "Randomness"]),
+        .target(name: "Scheduler", dependencies: ["CSupport", "Contention", "Randomness"]),
         // libnuma, as Debian's libnuma-dev installs it.
         .systemLibrary(name: "CNuma", path: "Sources/CNuma"),
         // NUMA topology, placement policies, thread and memory binding, page-placement checks.

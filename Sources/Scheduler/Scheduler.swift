@@ -1,4 +1,5 @@
 import CSupport
+import Contention
 import Glibc
 
 /// Runs worker pthreads through phases: in each phase every worker runs `body` for
@@ -91,9 +92,9 @@ public final class Scheduler: @unchecked Sendable {
             if stop { return }
             worker.observeCPU()
             worker.ops = 0
-            let start = monotonicNow()
+            let start = monotonicNanoseconds()
             body(worker, phase)
-            worker.phaseNanoseconds.append(monotonicNow() &- start)
+            worker.phaseNanoseconds.append(monotonicNanoseconds() &- start)
             worker.observeCPU()
             endBarrier.wait()
             if exitAfter { return }
@@ -105,12 +106,6 @@ public final class Scheduler: @unchecked Sendable {
         var cpus = [Int32](repeating: 0, count: 4096)
         let count = Int(cpus.withUnsafeMutableBufferPointer { cs_allowed_cpus($0.baseAddress, Int32($0.count)) })
         return cpus.prefix(count).map(Int.init)
-    }
-
-    private func monotonicNow() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 }
 

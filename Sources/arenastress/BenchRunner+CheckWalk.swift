@@ -1,4 +1,5 @@
 import ArenaModel
+import Contention
 import HeapCheck
 import Randomness
 
@@ -35,9 +36,9 @@ extension BenchRunner {
             var times: [Double] = []
             var report = checker.check(set, ledgers: ledgers)
             for _ in 0..<reps {
-                let start = Self.monotonicNanoseconds()
+                let start = monotonicNanoseconds()
                 report = checker.check(set, ledgers: ledgers)
-                times.append(Double(Self.monotonicNanoseconds() - start) / Double(report.statistics.chunks))
+                times.append(Double(monotonicNanoseconds() - start) / Double(report.statistics.chunks))
             }
             precondition(report.isSound, "arenastress: the check-walk heap is not sound: \(report)")
             let s = report.statistics

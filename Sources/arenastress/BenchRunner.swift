@@ -1,3 +1,4 @@
+import Contention
 import Glibc
 
 /// Times workloads on targets side by side in one process: the targets interleaved
@@ -115,11 +116,5 @@ struct BenchRunner {
         case .plain:
             preconditionFailure("the plain mutex is a target of the lock workloads only")
         }
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }
