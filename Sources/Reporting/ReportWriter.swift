@@ -19,13 +19,21 @@ public enum ReportWriter {
             folder = "\(directory)/\(report.scenario.name)/\(stamp)-\(n)"
         }
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let figures = ReportCharts.figures(report)
         try report.json().write(to: URL(fileURLWithPath: "\(folder)/report.json"), options: .atomic)
+        try writePages(report, in: folder)
+        try pointLatest(at: folder, in: directory)
+        return folder
+    }
+
+    /// Writes `report.md`, the charts and `index.html` into `folder`; returns the number
+    /// of charts.
+    @discardableResult
+    public static func writePages(_ report: RunReport, in folder: String) throws -> Int {
+        let figures = ReportCharts.figures(report)
         try Data(MarkdownReport.render(report, figures: figures).utf8).write(to: URL(fileURLWithPath: "\(folder)/report.md"), options: .atomic)
         for f in figures { try Data(f.svg.utf8).write(to: URL(fileURLWithPath: "\(folder)/\(f.file)"), options: .atomic) }
         try Data(HTMLIndex.render(report, figures: figures).utf8).write(to: URL(fileURLWithPath: "\(folder)/index.html"), options: .atomic)
-        try pointLatest(at: folder, in: directory)
-        return folder
+        return figures.count
     }
 
     /// `<directory>/latest` -> the newest run's folder (relative), replaced atomically.

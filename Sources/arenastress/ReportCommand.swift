@@ -37,11 +37,8 @@ struct ReportCommand: ParsableCommand {
         func run() throws {
             let r = try ReportCommand.load(report)
             let folder = URL(fileURLWithPath: report).deletingLastPathComponent().path
-            let figures = ReportCharts.figures(r)
-            try Data(MarkdownReport.render(r, figures: figures).utf8).write(to: URL(fileURLWithPath: "\(folder)/report.md"), options: .atomic)
-            for f in figures { try Data(f.svg.utf8).write(to: URL(fileURLWithPath: "\(folder)/\(f.file)"), options: .atomic) }
-            try Data(HTMLIndex.render(r, figures: figures).utf8).write(to: URL(fileURLWithPath: "\(folder)/index.html"), options: .atomic)
-            print("rendered: \(folder)/report.md, index.html, \(figures.count) charts")
+            let charts = try ReportWriter.writePages(r, in: folder)
+            print("rendered: \(folder)/report.md, index.html, \(charts) charts")
         }
     }
 
