@@ -82,7 +82,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel", "Randomness"]),
-        .testTarget(name: "ThreadingTests", dependencies: ["ArenaStress", "Scheduler", "Contention", "ArenaModel"]),
+        .testTarget(name: "ThreadingTests", dependencies: ["ArenaStress", "Scheduler", "Contention", "ArenaModel", "Scenario", "Reporting"]),
         // The allocators behind the protocol: the peers that are installed, the pool, `--target` on the command line.
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "ArenaStress", "Reporting", "Scenario", "TestSupport"]),
         // Fixtures the test targets share: scratch folders, running the package's executables.

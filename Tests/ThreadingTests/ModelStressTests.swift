@@ -1,76 +1,75 @@
-import ArenaModel
 import ArenaStress
 import Glibc
+import Reporting
+import Scenario
 import Testing
 
-/// The model under threads: a ledger of live blocks with their patterns, frees handed
-/// to other threads, thread churn, and a full check with the world stopped.
+/// The model under threads, through the scenario runner: every block's pattern checked
+/// before its free, frees handed to other threads, threads respawned, and the heap and
+/// every live block checked with the world stopped at each phase end.
 @Suite struct ModelStressTests {
     /// Operations per thread over the whole run; `ARENASTRESS_STRESS_OPS` overrides it
-    /// (the ThreadSanitizer run uses fewer).
+    /// (the ThreadSanitizer run uses fewer, `make stress` more).
     static var opsPerThread: Int {
         getenv("ARENASTRESS_STRESS_OPS").flatMap { Int(String(cString: $0)) } ?? 1_000_000
     }
 
-    static func run(_ c: ChurnConfiguration, _ label: String) -> ChurnResult {
-        print("\(label): seed \(c.seed), \(c.threads) threads, policy \(c.policy), \(c.opsPerPhase) ops per phase")
-        let r = Churn(c).run()
-        let use = r.lockUse
-        print("\(label): \(r.mallocs) mallocs, \(r.frees) frees, \(r.arenas) arenas, \(use.acquisitions) lock acquisitions, \(use.contended) contended, \(r.threadsStarted) threads started")
-        return r
+    /// Three churn phases of a third of the ops each, every thread respawned after the
+    /// first; sizes mostly small, some up to 6000 bytes; one fill in eight a calloc.
+    static func run(_ label: String, threads: Int, arenas: String, remoteFree: Double, seed: Int,
+                    arenaMax: Int? = nil, opsPerThread: Int = opsPerThread) throws -> PointReport {
+        let churn = "{ops: \(opsPerThread / 3), live: 512, size: {weighted: [[24, 30], [100, 30], [600, 30], [6000, 10]]}, "
+            + "mix: {malloc: 7, calloc: 1}, remote_free: \(remoteFree)}"
+        let yaml = """
+            name: stress
+            seed: \(seed)
+            \(arenaMax.map { "tunables: {arena_max: \($0)}" } ?? "")
+            threads: {count: \(threads), arenas: \(arenas)}
+            phases:
+              - {name: churn-1, churn: \(churn)}
+              - {name: respawn, respawn: {rounds: 1}}
+              - {name: churn-2, churn: \(churn)}
+              - {name: churn-3, churn: \(churn)}
+            """
+        print("\(label): seed \(seed), \(threads) threads, arenas \(arenas), \(opsPerThread / 3) ops per churn phase")
+        let point = Runner(scenario: try ScenarioLoader.parse(yaml, file: "\(label).yaml")).run().points[0]
+        let locks = point.phases.compactMap(\.locks)
+        print("\(label): \(point.phases.map(\.ops)) ops, arenas \(point.phases.last?.arenas ?? 0), "
+              + "\(locks.reduce(0) { $0 + $1.acquisitions }) lock acquisitions, \(locks.reduce(0) { $0 + $1.contended }) contended, "
+              + "\(point.threadsStarted) threads started")
+        return point
     }
 
     /// The acceptance run: 8 threads on this machine's cores, shared arena, churn with a
     /// quarter of the frees remote, a respawn of every thread, a check at every phase end;
     /// then the same run with an arena per thread, which must barely contend.
-    @Test func eightThreadsSharedThenPerThread() {
-        let shared = ChurnConfiguration(threads: 8, policy: .shared, opsPerPhase: Self.opsPerThread / 3, seed: 2024)
-        let r = Self.run(shared, "shared")
-        #expect(r.problems.count == 0, "\(r.problems.prefix(3))")
-        #expect(r.lockUse.contended > 0)
-        #expect(r.frees == r.mallocs - r.liveAtEnd)
-        #expect(r.threadsStarted == 16)
-        #expect(r.phases.count == 3)
+    @Test func eightThreadsSharedThenPerThread() throws {
+        let shared = try Self.run("shared", threads: 8, arenas: "shared", remoteFree: 0.25, seed: 2024)
+        #expect(shared.violations.isEmpty, "\(shared.violations.prefix(3))")
+        #expect(shared.phases.map(\.name) == ["churn-1", "respawn", "churn-2", "churn-3"])
+        #expect(shared.phases.filter { $0.kind == "churn" }.allSatisfy { $0.ops == 8 * (Self.opsPerThread / 3) })
+        #expect(shared.phases.allSatisfy { $0.checks == 1 })
+        #expect(shared.threadsStarted == 16)
+        #expect(shared.phases.compactMap(\.locks).reduce(0) { $0 + $1.contended } > 0)
 
         // Each thread on its own arena and freeing only its own blocks: only the frees
         // of blocks left by the respawned threads' predecessors can meet another thread.
-        var perThread = shared
-        perThread.policy = .perThread
-        perThread.remoteFreePercent = 0
-        let p = Self.run(perThread, "per-thread")
-        #expect(p.problems.count == 0, "\(p.problems.prefix(3))")
-        #expect(p.arenas >= 8)
-        #expect(p.lockUse.contentionRate < 0.01)
+        let perThread = try Self.run("per-thread", threads: 8, arenas: "per-thread", remoteFree: 0, seed: 2024)
+        #expect(perThread.violations.isEmpty, "\(perThread.violations.prefix(3))")
+        #expect(perThread.phases.last!.arenas! >= 8)
+        #expect(perThread.contention! < 0.01)
 
         // With remote frees, a thread's arena is taken by the threads that free into it.
-        var remote = perThread
-        remote.remoteFreePercent = shared.remoteFreePercent
-        remote.opsPerPhase /= 4
-        let q = Self.run(remote, "per-thread, remote frees")
-        #expect(q.problems.count == 0, "\(q.problems.prefix(3))")
-        print("contention rate: shared \(r.lockUse.contentionRate), per-thread \(p.lockUse.contentionRate), per-thread with remote frees \(q.lockUse.contentionRate)")
+        let remote = try Self.run("per-thread, remote frees", threads: 8, arenas: "per-thread", remoteFree: 0.25, seed: 2024,
+                                  opsPerThread: Self.opsPerThread / 4)
+        #expect(remote.violations.isEmpty, "\(remote.violations.prefix(3))")
+        print("contention rate: shared \(shared.contention!), per-thread \(perThread.contention!), per-thread with remote frees \(remote.contention!)")
     }
 
-    @Test func glibcPolicyRespectsArenaMax() {
-        var tunables = Tunables()
-        tunables.arenaMax = 3
-        let r = Self.run(ChurnConfiguration(threads: 6, policy: .glibc, tunables: tunables, opsPerPhase: Self.opsPerThread / 24,
-                                            seed: 11), "glibc arena_max 3")
-        #expect(r.problems.count == 0, "\(r.problems.prefix(3))")
-        #expect(r.arenas == 3)
-    }
-
-    @Test func sweepGivesOnePointPerThreadCountAndPolicy() {
-        let base = ChurnConfiguration(threads: 1, opsPerPhase: Self.opsPerThread / 100, phases: 1, respawnAfterPhase: nil, seed: 5)
-        let points = ContentionSweep.run(threadCounts: [1, 2, 4], policies: [.shared, .perThread], base: base)
-        #expect(points.map(\.threads) == [1, 2, 4, 1, 2, 4])
-        #expect(points.map(\.policy) == [.shared, .shared, .shared, .perThread, .perThread, .perThread])
-        for p in points {
-            #expect(p.result.problems.isEmpty)
-            #expect(p.result.phases.first?.ops == p.threads * base.opsPerPhase)
-            #expect(p.result.arenas == (p.policy == .shared ? 1 : p.threads))
-        }
-        // One thread alone never waits for its lock.
-        #expect(points[0].result.lockUse.contended == 0)
+    @Test func glibcPolicyRespectsArenaMax() throws {
+        let point = try Self.run("glibc arena_max 3", threads: 6, arenas: "glibc", remoteFree: 0.25, seed: 11, arenaMax: 3,
+                                 opsPerThread: Self.opsPerThread / 8)
+        #expect(point.violations.isEmpty, "\(point.violations.prefix(3))")
+        #expect(point.phases.last!.arenas == 3)
     }
 }
