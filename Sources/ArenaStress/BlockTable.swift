@@ -30,6 +30,14 @@ struct BlockTable {
         p.storeBytes(of: id, toByteOffset: 16, as: UInt64.self)
     }
 
+    /// Sets a slot's address and size, leaving its id as it was.
+    @inline(__always)
+    func set(_ slot: Int, address: UInt, size: Int) {
+        let p = base + slot &* Self.stride
+        p.storeBytes(of: address, as: UInt.self)
+        p.storeBytes(of: size, toByteOffset: 8, as: Int.self)
+    }
+
     @inline(__always) func clear(_ slot: Int) { base.storeBytes(of: UInt(0), toByteOffset: slot &* Self.stride, as: UInt.self) }
 
     /// Makes room for at least `slots` slots, the new ones empty.

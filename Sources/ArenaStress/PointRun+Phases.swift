@@ -77,120 +77,33 @@ extension PointRun {
     }
 
     func churn(_ worker: WorkerContext, _ spec: ChurnSpec, ops stepOps: Int?, _ rng: inout SplitMix64) -> Int {
-        // Most churns only malloc and free, locally: that loop is compiled apart, without
-        // the other calls' code and the values they keep live.
         let weights = ChurnWeights(spec.mix, remoteFree: threads > 1 ? spec.remoteFree : 0)
-        if weights.isMallocAndFreeOnly { return churn(worker, spec, ops: stepOps, &rng, weights, mallocAndFreeOnly: true) }
-        return churn(worker, spec, ops: stepOps, &rng, weights, mallocAndFreeOnly: false)
-    }
-
-    @inline(__always)
-    private func churn(_ worker: WorkerContext, _ spec: ChurnSpec, ops stepOps: Int?, _ rng: inout SplitMix64,
-                       _ weights: ChurnWeights, mallocAndFreeOnly simple: Bool) -> Int {
-        let me = worker.index, h = handles[me]
-        var log = worker.opLog.writer()
-        defer { worker.opLog.commit(log) }
-        // A local generator stays in registers; the inout one would be stored every op.
-        var random = rng
-        defer { rng = random }
-        var table = tables[me]
-        defer { tables[me] = table }
-        let live = spec.live
-        table.reserve(live)
-        table.count = max(table.count, live)
-        // Each op makes at most one block: its id is the op's number past the worker's
-        // next id, with no counter to carry from op to op.
-        let firstID = nextID(me)
-        let inbox = inboxes[me], outbox = inboxes[(me + 1) % threads]
-        let size = spec.size
         var deadline: UInt64 = .max, limit = Int.max
         switch spec.length {
         case .ops(let ops): limit = stepOps ?? ops
         case .duration(let ns): deadline = monotonicNanoseconds() &+ UInt64(ns)
         }
-        let verify = verifiesContents
-        let latency = latencies[me]
-        // The ops' random words are drawn a batch ahead: after the free-or-malloc branch
-        // mispredicts (half the time: slots are full or empty at random), the next op's
-        // slot is a load away instead of a chain of multiplies.
-        let ahead = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
-        defer { ahead.deallocate() }
-        var opWords = WyRand(seed: random.next())
-        var op = 0
-        defer { setNextID(me, firstID &+ UInt64(op)) }
-        while op < limit {
-            if op & 63 == 0 {
-                for i in 0..<64 { ahead[i] = opWords.next() }
-                if op & (Self.progressInterval - 1) == 0 {
-                    progress(me).store(op, ordering: .relaxed)
-                    inbox.drain { T.free(h, $0) }
-                    if deadline != .max && monotonicNanoseconds() >= deadline { break }
-                }
-            }
-            let r = ahead[op & 63]
-            let timed = OpLatencies.sampled(op)
-            op += 1
-            let slot = Int(r.multipliedFullWidth(by: UInt64(live)).high)
-            let address = table.address(slot)
-            let choice = r & 0xFFFF_FFFF
-            if address != 0 {
-                let p = UnsafeMutableRawPointer(bitPattern: address)!
-                if verify { guard intact(table, slot, me, "churn") else { table.clear(slot); continue } }
-                if !simple && choice < weights.realloc {
-                    let bytes = size.sample(word: r, &random)
-                    let start = timed ? monotonicNanoseconds() : 0
-                    guard let q = T.realloc(h, p, bytes) else { return failed(me, "realloc(\(bytes))", op) }
-                    if timed { latency.recordAllocation(since: start) }
-                    // The bytes both sizes cover must have moved with the block.
-                    if verify && min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
-                        report(me, "G3", "realloc(0x\(String(address, radix: 16)), \(bytes)) lost the block's contents")
-                    }
-                    let id = firstID &+ UInt64(op)
-                    if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
-                    table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
-                    log.record(.realloc, slot: slot, size: bytes, address: q)
-                } else if !simple && choice < weights.remote && outbox.push(p) {
-                    log.record(.remoteFree, slot: slot, size: table.size(slot), address: p)
-                    table.clear(slot)
-                } else {
-                    let start = timed ? monotonicNanoseconds() : 0
-                    T.free(h, p)
-                    if timed { latency.recordFree(since: start) }
-                    log.record(.free, slot: slot, size: table.size(slot), address: p)
-                    table.clear(slot)
-                }
-            } else {
-                let bytes = size.sample(word: r, &random)
-                let q: UnsafeMutableRawPointer?
-                let kind: OpLog.Kind
-                let start = timed ? monotonicNanoseconds() : 0
-                if simple || choice < weights.malloc {
-                    q = T.malloc(h, bytes)
-                    kind = .malloc
-                } else if choice < weights.calloc {
-                    q = T.calloc(h, 1, bytes)
-                    kind = .calloc
-                    if verify, let q, bytes >= 8 && (q.load(as: UInt64.self) != 0 || q.loadUnaligned(fromByteOffset: bytes - 8, as: UInt64.self) != 0) {
-                        report(me, "G3", "calloc(1, \(bytes)) returned 0x\(String(UInt(bitPattern: q), radix: 16)) not zeroed")
-                    }
-                } else {
-                    let alignment = 32 << Int((r >> 32) % 8)
-                    q = T.memalign(h, alignment, bytes)
-                    kind = .memalign
-                    if let q, UInt(bitPattern: q) % UInt(alignment) != 0 {
-                        report(me, "G3", "memalign(\(alignment), \(bytes)) returned a misaligned 0x\(String(UInt(bitPattern: q), radix: 16))")
-                    }
-                }
-                if timed { latency.recordAllocation(since: start) }
-                guard let q else { return failed(me, "\(kind)(\(bytes))", op) }
-                let id = firstID &+ UInt64(op)
-                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
-                table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
-                log.record(kind, slot: slot, size: bytes, address: q)
-            }
+        // The malloc-and-free loop takes every size from the batch: sizes drawn op by op
+        // (log-normal, weighted, ...) go through the general loop.
+        let simple = weights.isMallocAndFreeOnly && OpBatch.drawsSizes(spec)
+        return switch (simple, verifiesContents) {
+        case (true, false): churn(ChurnLoop<T, MallocFreeUnchecked>(self, worker, spec, weights, rng), worker, limit, deadline, &rng)
+        case (true, true): churn(ChurnLoop<T, MallocFreeChecked>(self, worker, spec, weights, rng), worker, limit, deadline, &rng)
+        case (false, false): churn(ChurnLoop<T, EveryCallUnchecked>(self, worker, spec, weights, rng), worker, limit, deadline, &rng)
+        case (false, true): churn(ChurnLoop<T, EveryCallChecked>(self, worker, spec, weights, rng), worker, limit, deadline, &rng)
         }
-        table.compact()
-        return op
+    }
+
+    private func churn<Mode>(_ loop: consuming ChurnLoop<T, Mode>, _ worker: WorkerContext, _ limit: Int, _ deadline: UInt64,
+                             _ rng: inout SplitMix64) -> Int {
+        let ops = loop.run(limit: limit, deadline: deadline)
+        loop.batch.deallocate()
+        loop.table.compact()
+        tables[worker.index] = loop.table
+        worker.opLog.commit(loop.log)
+        setNextID(worker.index, loop.firstID &+ UInt64(ops))
+        rng = loop.random
+        return ops
     }
 
     /// Whether workers write each block's pattern and check it before every free: when
@@ -205,9 +118,15 @@ extension PointRun {
     func intact(_ table: BlockTable, _ slot: Int, _ me: Int, _ phase: String) -> Bool {
         let p = UnsafeRawPointer(bitPattern: table.address(slot))!
         if ContentPattern.headAndTailIntact(p, requestSize: table.size(slot), id: table.id(slot)) { return true }
+        reportChanged(table, slot, me, phase)
+        return false
+    }
+
+    /// Reports the block in `slot`, found changed before its free or next use.
+    func reportChanged(_ table: BlockTable, _ slot: Int, _ me: Int, _ phase: String) {
+        let p = UnsafeRawPointer(bitPattern: table.address(slot))!
         let offset = ContentPattern.firstMismatch(in: p, requestSize: table.size(slot), id: table.id(slot), coverage: .headAndTail) ?? 0
         report(me, "G3", "live block 0x\(String(table.address(slot), radix: 16)) (\(table.size(slot)) bytes) changed at offset \(offset) before its \(phase == "free" ? "free" : "next use")")
-        return false
     }
 
     func report(_ worker: Int, _ invariant: String, _ message: String) {

@@ -35,7 +35,7 @@ public enum MarkdownReport {
             md.append("")
             let timed = p.phases.compactMap { ph in Format.latency(ph.latency).map { "| \(ph.name) | \($0) |" } }
             if !timed.isEmpty {
-                md.append("Allocator calls, one in 64 timed (the call alone):")
+                md.append("Allocator calls, one in 256 timed (the call alone):")
                 md.append("")
                 md.append("| phase | latency |")
                 md.append("|---|---|")

@@ -37,7 +37,7 @@ public struct PhaseReport: Sendable, Codable {
     /// Each heap of the model as a strip of cells (model only; absent once the heap is
     /// found broken, and in reports written before heap maps existed).
     public var heapMaps: [HeapMap]?
-    /// Allocator call latencies, one call in 64 timed, all workers (absent in older reports).
+    /// Allocator call latencies, one call in 256 timed, all workers (absent in older reports).
     public var latency: [OpLatency]?
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,

@@ -43,21 +43,49 @@ public enum SizeDistribution: Sendable, Codable, Equatable {
     }
 
     /// One size for the op whose random word is `word`: fixed and uniform sizes come
-    /// from the word itself, remixed by a multiplication so that they do not follow the
-    /// bits that chose the op's slot; the others draw from `rng`.
+    /// from the word itself; the others draw from `rng`.
     @inlinable @inline(__always)
     public func sample(word: UInt64, _ rng: inout SplitMix64) -> Int {
-        switch self {
-        case .fixed(let size):
-            return size
-        case .uniform(let min, let max):
+        if let sizes = wordSizes { return sizes.size(for: word) }
+        if case .uniform(let min, let max) = self {
             let mixed = (word ^ (word >> 29)) &* 0xBF58_476D_1CE4_E5B9
-            return min &+ Int(truncatingIfNeeded: mixed.multipliedFullWidth(by: UInt64(max &- min &+ 1)).high)
-        default:
-            return sampleOther(&rng)
+            return min &+ Int(truncatingIfNeeded: mixed.multipliedFullWidth(by: UInt64(truncatingIfNeeded: max &- min &+ 1)).high)
         }
+        return sampleOther(&rng)
     }
 
+    /// How `sample(word:_:)` takes fixed sizes, and uniform ones over fewer than 2³²
+    /// sizes, from the word: one multiply; nil for the others.
+    @inlinable
+    public var wordSizes: WordSizes? {
+        switch self {
+        case .fixed(let size): WordSizes(base: size, span: 0)
+        case .uniform(let min, let max) where max &- min < 0xFFFF_FFFF: WordSizes(base: min, span: UInt32(max - min + 1))
+        default: nil
+        }
+    }
+}
+
+/// Sizes `base ..< base + span` (or `base` alone when `span` is 0) from the low 32 bits
+/// of a random word, by one 32-bit multiply: a churn op's slot comes from the word's high
+/// half, so the two do not follow each other.
+public struct WordSizes: Sendable {
+    public let base: Int
+    public let span: UInt32
+
+    @inlinable
+    public init(base: Int, span: UInt32) {
+        self.base = base
+        self.span = span
+    }
+
+    @inlinable @inline(__always)
+    public func size(for word: UInt64) -> Int {
+        base &+ Int(truncatingIfNeeded: (UInt64(UInt32(truncatingIfNeeded: word)) &* UInt64(span)) >> 32)
+    }
+}
+
+extension SizeDistribution {
     @usableFromInline
     func sampleOther(_ rng: inout SplitMix64) -> Int {
         switch self {

@@ -18,18 +18,18 @@ public final class OpLog: @unchecked Sendable {
     // Each entry: the slot shifted left by 8 with the kind in the low byte, the size,
     // the address.
     @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, UInt)>
-    @usableFromInline let mask: Int
     // The count lives in raw memory, not a stored var: no exclusivity check per record.
     @usableFromInline let counter: UnsafeMutablePointer<Int>
     var next: Int { counter.pointee }
 
-    /// A log keeping the last `capacity` operations (rounded up to a power of two).
-    public init(capacity: Int) {
-        var c = 1
-        while c < max(capacity, 1) { c <<= 1 }
-        mask = c - 1
-        entries = .allocate(capacity: c)
-        entries.initialize(repeating: (0, 0, 0), count: c)
+    /// How many of its last operations a log keeps: a constant, so that the ring's
+    /// index is one `and` with an immediate.
+    @inlinable public static var capacity: Int { 256 }
+    @inlinable static var mask: Int { capacity - 1 }
+
+    public init() {
+        entries = .allocate(capacity: Self.capacity)
+        entries.initialize(repeating: (0, 0, 0), count: Self.capacity)
         counter = .allocate(capacity: 1)
         counter.initialize(to: 0)
     }
@@ -43,14 +43,14 @@ public final class OpLog: @unchecked Sendable {
     @inlinable @inline(__always)
     public func record(_ kind: Kind, slot: Int, size: Int, address: UnsafeMutableRawPointer?) {
         let n = counter.pointee
-        entries[n & mask] = (slot &<< 8 | kind.rawValue, size, UInt(bitPattern: address))
+        entries[n & Self.mask] = (slot &<< 8 | kind.rawValue, size, UInt(bitPattern: address))
         counter.pointee = n &+ 1
     }
 
     /// A writer for one loop of a worker: the log's pointers and count in locals (in
     /// registers), so that recording is three stores; `commit` stores the count back.
     @inlinable
-    public func writer() -> Writer { Writer(entries: entries, mask: mask, count: counter.pointee) }
+    public func writer() -> Writer { Writer(entries: entries, count: counter.pointee) }
 
     /// Ends what `writer` began: the operations it recorded become part of the log.
     @inlinable
@@ -59,28 +59,26 @@ public final class OpLog: @unchecked Sendable {
     /// Records into an `OpLog` from one thread's loop; see `OpLog.writer()`.
     public struct Writer {
         @usableFromInline let entries: UnsafeMutablePointer<(Int, Int, UInt)>
-        @usableFromInline let mask: Int
         @usableFromInline var count: Int
 
-        @inlinable init(entries: UnsafeMutablePointer<(Int, Int, UInt)>, mask: Int, count: Int) {
+        @inlinable init(entries: UnsafeMutablePointer<(Int, Int, UInt)>, count: Int) {
             self.entries = entries
-            self.mask = mask
             self.count = count
         }
 
         /// Records an operation.
         @inlinable @inline(__always)
         public mutating func record(_ kind: Kind, slot: Int, size: Int, address: UnsafeMutableRawPointer?) {
-            entries[count & mask] = (slot &<< 8 | kind.rawValue, size, UInt(bitPattern: address))
+            entries[count & OpLog.mask] = (slot &<< 8 | kind.rawValue, size, UInt(bitPattern: address))
             count &+= 1
         }
     }
 
     /// The recorded operations, oldest first.
     public var recent: [Entry] {
-        let count = min(next, mask + 1)
+        let count = min(next, Self.capacity)
         return (next - count..<next).compactMap { seq in
-            let e = entries[seq & mask]
+            let e = entries[seq & Self.mask]
             return Kind(rawValue: e.0 & 0xFF).map { Entry(sequence: seq, kind: $0, slot: e.0 >> 8, size: e.1, address: e.2) }
         }
     }

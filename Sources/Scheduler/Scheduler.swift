@@ -27,10 +27,10 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// A scheduler for one worker per entry of `placement` (a CPU, or nil for none),
-    /// seeded with `seed`, each worker keeping its last `opLogCapacity` operations.
-    public init(placement: [Int?], seed: UInt64, opLogCapacity: Int = 256) {
+    /// seeded with `seed`, each worker keeping its last `OpLog.capacity` operations.
+    public init(placement: [Int?], seed: UInt64) {
         precondition(!placement.isEmpty, "a scheduler needs at least one worker")
-        workers = placement.enumerated().map { WorkerContext(index: $0.offset, plannedCPU: $0.element, seed: seed, opLogCapacity: opLogCapacity) }
+        workers = placement.enumerated().map { WorkerContext(index: $0.offset, plannedCPU: $0.element, seed: seed) }
         startBarrier = Barrier(parties: placement.count + 1)
         endBarrier = Barrier(parties: placement.count + 1)
     }

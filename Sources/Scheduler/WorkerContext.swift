@@ -22,11 +22,11 @@ public final class WorkerContext: @unchecked Sendable {
     /// Nanoseconds the worker spent in each phase so far, by phase.
     public internal(set) var phaseNanoseconds: [UInt64] = []
 
-    init(index: Int, plannedCPU: Int?, seed: UInt64, opLogCapacity: Int) {
+    init(index: Int, plannedCPU: Int?, seed: UInt64) {
         self.index = index
         self.plannedCPU = plannedCPU
         random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
-        opLog = OpLog(capacity: opLogCapacity)
+        opLog = OpLog()
     }
 
     func observeCPU() {

@@ -1,0 +1,300 @@
+import Contention
+import HeapCheck
+import Randomness
+import Scenario
+import Scheduler
+import Targets
+
+/// What a churn loop is compiled for: one copy of the loop for each mode (and target),
+/// each keeping only its own code.
+protocol ChurnMode {
+    /// Only malloc and free, and no remote frees: most churns.
+    static var simple: Bool { get }
+    /// Patterns written into every block and checked before its free: off when every
+    /// check is (`check: never`).
+    static var verify: Bool { get }
+}
+
+enum MallocFreeUnchecked: ChurnMode {
+    static var simple: Bool { true }
+    static var verify: Bool { false }
+}
+
+enum MallocFreeChecked: ChurnMode {
+    static var simple: Bool { true }
+    static var verify: Bool { true }
+}
+
+enum EveryCallUnchecked: ChurnMode {
+    static var simple: Bool { false }
+    static var verify: Bool { false }
+}
+
+enum EveryCallChecked: ChurnMode {
+    static var simple: Bool { false }
+    static var verify: Bool { true }
+}
+
+/// One worker's churn phase: its table, log, generator and handle as one value, and the
+/// ops themselves. Ops are drawn a batch at a time (`OpBatch`), then made.
+struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
+    unowned(unsafe) let run: PointRun<T>
+    let me: Int
+    let handle: T.Handle
+    var table: BlockTable
+    var log: OpLog.Writer
+    /// Draws the sizes not taken from the ops' words, and which op of a batch is timed.
+    var random: SplitMix64
+    var words: XorShiftPairs
+    let batch = OpBatch()
+    let live: Int
+    let size: SizeDistribution
+    /// How the batch draws the ops' sizes with their slots, if it does (else each op that
+    /// needs one takes it from its word, or draws it from `random`).
+    let drawnSizes: WordSizes?
+    let weights: ChurnWeights
+    unowned(unsafe) let latency: OpLatencies
+    unowned(unsafe) let inbox: HandoffRing
+    unowned(unsafe) let outbox: HandoffRing
+    /// Each op makes at most one block: its id is the op's number past this.
+    let firstID: UInt64
+
+    init(_ run: PointRun<T>, _ worker: WorkerContext, _ spec: ChurnSpec, _ weights: ChurnWeights, _ random: SplitMix64) {
+        self.run = run
+        me = worker.index
+        handle = run.handles[me]
+        table = run.tables[me]
+        log = worker.opLog.writer()
+        self.random = random
+        words = XorShiftPairs(seed: self.random.next())
+        live = spec.live
+        size = spec.size
+        drawnSizes = OpBatch.drawsSizes(spec) ? spec.size.wordSizes : nil
+        self.weights = weights
+        latency = run.latencies[me]
+        inbox = run.inboxes[me]
+        outbox = run.inboxes[(me + 1) % run.threads]
+        firstID = run.nextID(me)
+        table.reserve(live)
+        table.count = max(table.count, live)
+    }
+
+    /// Makes up to `limit` ops, or ops until `deadline`; returns how many it made (fewer
+    /// after a failed call).
+    mutating func run(limit: Int, deadline: UInt64) -> Int {
+        var done = 0
+        while done < limit {
+            if done & (PointRun<T>.progressInterval - 1) == 0 {
+                run.progress(me).store(done, ordering: .relaxed)
+                let h = handle
+                inbox.drain { T.free(h, $0) }
+                if deadline != .max && monotonicNanoseconds() >= deadline { break }
+            }
+            let n = min(OpBatch.capacity, limit &- done)
+            batch.draw(n, live: live, sizes: drawnSizes, choices: !Mode.simple, &words)
+            // Op i of the batch makes block id `ids + i`.
+            let ids = firstID &+ UInt64(truncatingIfNeeded: done &+ 1)
+            // One call in `OpLatencies.interval` is timed: one op of every so many batches,
+            // at a random place in it (at a fixed place, ops that alternate would only ever
+            // time one kind of call).
+            let timed = done & (OpLatencies.interval - 1) == 0 ? Int(truncatingIfNeeded: random.next() % UInt64(n)) : n
+            if let failed = untimed(0, timed, ids: ids) { return done &+ failed &+ 1 }
+            if timed < n {
+                var log = log
+                let made = op(timed, id: ids &+ UInt64(truncatingIfNeeded: timed), timed: true, table, batch, handle, &log)
+                self.log = log
+                if !made { return done &+ timed &+ 1 }
+                if let failed = untimed(timed &+ 1, n, ids: ids) { return done &+ failed &+ 1 }
+            }
+            done &+= n
+        }
+        return done
+    }
+
+    /// Ops `from..<to` of the batch, none timed; the index of the one whose call failed.
+    // Out of line: with an allocator that inlines (the harness's), a loop without calls,
+    // which keeps the table, log and batch in registers.
+    @inline(never)
+    mutating func untimed(_ from: Int, _ to: Int, ids: UInt64) -> Int? {
+        // In locals, not read through `self` at every op: the loop's stores through raw
+        // pointers could, for all the compiler knows, change `self`.
+        let table = table, batch = batch, handle = handle
+        var log = log
+        defer { self.log = log }
+        var i = from
+        while i < to {
+            if !op(i, id: ids &+ UInt64(truncatingIfNeeded: i), timed: false, table, batch, handle, &log) { return i }
+            i &+= 1
+        }
+        return nil
+    }
+
+    /// Op `i` of the batch, which would make block `id`: frees the slot's block if it
+    /// has one, else fills it. False after a failed call. (`table`, `batch`, `handle` and
+    /// `log` are the loop's own, passed in from locals.)
+    @inline(__always)
+    mutating func op(_ i: Int, id: UInt64, timed: Bool, _ table: BlockTable, _ batch: OpBatch, _ handle: T.Handle,
+                     _ log: inout OpLog.Writer) -> Bool {
+        let simple = Mode.simple, verify = Mode.verify
+        let slot = batch.slots[i]
+        let address = table.address(slot)
+        // The check inline and `run` touched only for a changed block: a call through
+        // `run` would retain and release it.
+        if verify && address != 0
+            && !ContentPattern.headAndTailIntact(UnsafeRawPointer(bitPattern: address)!, requestSize: table.size(slot), id: table.id(slot)) {
+            run.reportChanged(table, slot, me, "churn")
+            table.clear(slot)
+            return true
+        }
+        if simple {
+            // A free and a malloc end alike (a log record and the slot written) and differ
+            // only in their call: the driver's own work has no branch on which it is.
+            let full = address != 0
+            let bytes = full ? table.size(slot) : batch.sizes[i]
+            var made: UInt = 0
+            let start = timed ? monotonicNanoseconds() : 0
+            if full {
+                T.free(handle, UnsafeMutableRawPointer(bitPattern: address))
+                if timed { latency.recordFree(since: start) }
+            } else {
+                guard let q = T.malloc(handle, bytes) else { return Self.failed(run, me, "malloc(\(bytes))") }
+                if timed { latency.recordAllocation(since: start) }
+                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
+                made = UInt(bitPattern: q)
+            }
+            log.record(full ? .free : .malloc, slot: slot, size: bytes, address: UnsafeMutableRawPointer(bitPattern: address | made))
+            // Ids matter only to patterns.
+            if verify { table.set(slot, address: made, size: bytes, id: id) } else { table.set(slot, address: made, size: bytes) }
+            return true
+        }
+        let r = batch.choices[i]
+        let choice = r & 0xFFFF_FFFF
+        if address != 0 {
+            let p = UnsafeMutableRawPointer(bitPattern: address)!
+            if choice < weights.realloc {
+                let bytes = drawnSizes != nil ? batch.sizes[i] : size.sample(word: batch.words[i], &random)
+                let start = timed ? monotonicNanoseconds() : 0
+                guard let q = T.realloc(handle, p, bytes) else { return Self.failed(run, me, "realloc(\(bytes))") }
+                if timed { latency.recordAllocation(since: start) }
+                // The bytes both sizes cover must have moved with the block.
+                if verify && min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
+                    run.report(me, "G3", "realloc(0x\(String(address, radix: 16)), \(bytes)) lost the block's contents")
+                }
+                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
+                table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
+                log.record(.realloc, slot: slot, size: bytes, address: q)
+            } else if choice < weights.remote && outbox.push(p) {
+                log.record(.remoteFree, slot: slot, size: table.size(slot), address: p)
+                table.clear(slot)
+            } else {
+                let start = timed ? monotonicNanoseconds() : 0
+                T.free(handle, p)
+                if timed { latency.recordFree(since: start) }
+                log.record(.free, slot: slot, size: table.size(slot), address: p)
+                table.clear(slot)
+            }
+            return true
+        }
+        let bytes = drawnSizes != nil ? batch.sizes[i] : size.sample(word: batch.words[i], &random)
+        let q: UnsafeMutableRawPointer?
+        let kind: OpLog.Kind
+        let start = timed ? monotonicNanoseconds() : 0
+        if choice < weights.malloc {
+            q = T.malloc(handle, bytes)
+            kind = .malloc
+        } else if choice < weights.calloc {
+            q = T.calloc(handle, 1, bytes)
+            kind = .calloc
+            if verify, let q, bytes >= 8 && (q.load(as: UInt64.self) != 0 || q.loadUnaligned(fromByteOffset: bytes - 8, as: UInt64.self) != 0) {
+                run.report(me, "G3", "calloc(1, \(bytes)) returned 0x\(String(UInt(bitPattern: q), radix: 16)) not zeroed")
+            }
+        } else {
+            let alignment = 32 << Int((r >> 32) % 8)
+            q = T.memalign(handle, alignment, bytes)
+            kind = .memalign
+            if let q, UInt(bitPattern: q) % UInt(alignment) != 0 {
+                run.report(me, "G3", "memalign(\(alignment), \(bytes)) returned a misaligned 0x\(String(UInt(bitPattern: q), radix: 16))")
+            }
+        }
+        if timed { latency.recordAllocation(since: start) }
+        guard let q else { return Self.failed(run, me, "\(kind)(\(bytes))") }
+        if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
+        table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
+        log.record(kind, slot: slot, size: bytes, address: q)
+        return true
+    }
+
+    static func failed(_ run: PointRun<T>, _ me: Int, _ call: String) -> Bool {
+        run.report(me, "alloc", "\(call) returned NULL")
+        return false
+    }
+}
+
+/// A churn's next ops, drawn in a loop of their own: the slot each op works on, the size
+/// it asks for if that slot is empty, and for churns with more than malloc and free, a
+/// word choosing the call. The ops' loop then keeps fewer values live and has no
+/// generator in it, and after its free-or-malloc branch mispredicts (half the time when
+/// slots are full or empty at random) the next op's slot is one load away.
+struct OpBatch {
+    static let capacity = 64
+
+    /// Whether a churn's batches carry its ops' sizes: fixed and uniform sizes
+    /// (`SizeDistribution.wordSizes`) over fewer than 2³² slots.
+    static func drawsSizes(_ spec: ChurnSpec) -> Bool { spec.live < 1 << 32 && spec.size.wordSizes != nil }
+    private let base: UnsafeMutablePointer<UInt64>
+    var slots: UnsafeMutablePointer<Int> { UnsafeMutableRawPointer(base).assumingMemoryBound(to: Int.self) }
+    /// The ops' sizes, when drawn with the slots.
+    var sizes: UnsafeMutablePointer<Int> { UnsafeMutableRawPointer(base + Self.capacity).assumingMemoryBound(to: Int.self) }
+    /// The ops' random words, when the sizes are not drawn with the slots.
+    var words: UnsafeMutablePointer<UInt64> { base + 2 * Self.capacity }
+    /// Words of their own for the choice of call, and memalign's alignment.
+    var choices: UnsafeMutablePointer<UInt64> { base + 3 * Self.capacity }
+
+    init() {
+        base = .allocate(capacity: 4 * Self.capacity)
+        base.initialize(repeating: 0, count: 4 * Self.capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    /// Draws the next `count` ops over `live` slots, with their sizes when `drawn` says
+    /// how (it does only for fewer than 2³² slots). Words come two at a time: an odd
+    /// count leaves one unused.
+    @inline(__always)
+    func draw(_ count: Int, live: Int, sizes drawn: WordSizes?, choices drawsChoices: Bool, _ generator: inout XorShiftPairs) {
+        var g = generator
+        defer { generator = g }
+        if drawsChoices {
+            for i in stride(from: 0, to: count, by: 2) {
+                let r = g.next()
+                choices[i] = r[0]
+                choices[i &+ 1] = r[1]
+            }
+        }
+        let slots = slots
+        if let drawn {
+            // The slot from the word's high half by a 32-bit multiply, the size from its low half.
+            let sizes = sizes, span = SIMD2<UInt64>(repeating: UInt64(UInt32(truncatingIfNeeded: live)))
+            let base = SIMD2<UInt64>(repeating: UInt64(bitPattern: Int64(drawn.base)))
+            let sizeSpan = SIMD2<UInt64>(repeating: UInt64(drawn.span))
+            for i in stride(from: 0, to: count, by: 2) {
+                let r = g.next()
+                let slot = ((r &>> 32) &* span) &>> 32
+                let size = base &+ (((r & 0xFFFF_FFFF) &* (sizeSpan & 0xFFFF_FFFF)) &>> 32)
+                slots[i] = Int(truncatingIfNeeded: slot[0])
+                slots[i &+ 1] = Int(truncatingIfNeeded: slot[1])
+                sizes[i] = Int(truncatingIfNeeded: size[0])
+                sizes[i &+ 1] = Int(truncatingIfNeeded: size[1])
+            }
+        } else {
+            let words = words
+            for i in stride(from: 0, to: count, by: 2) {
+                let r = g.next()
+                words[i] = r[0]
+                words[i &+ 1] = r[1]
+                slots[i] = Int(truncatingIfNeeded: r[0].multipliedFullWidth(by: UInt64(truncatingIfNeeded: live)).high)
+                slots[i &+ 1] = Int(truncatingIfNeeded: r[1].multipliedFullWidth(by: UInt64(truncatingIfNeeded: live)).high)
+            }
+        }
+    }
+}
