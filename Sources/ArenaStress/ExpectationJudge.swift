@@ -19,10 +19,13 @@ struct ExpectationJudge {
             outcomes.append(ExpectationOutcome(expectation: "violations <= \(n)", measured: "\(count)\(first)", held: count <= n, location: here))
         case .detected(let kind):
             let injected = scenario.phases.contains { if case .inject(kind) = $0.kind { true } else { false } }
-            let by = Set(report.violations.map(\.invariant)).sorted().joined(separator: ", ")
-            outcomes.append(ExpectationOutcome(expectation: "violations: detected \(kind)",
-                                               measured: count > 0 ? "detected: \(count) (\(by))" : "not detected",
-                                               held: injected && count > 0, location: here))
+            let notSetUp = report.violations.first { $0.invariant == ViolationRecord.injectionNotSetUp }
+            let detections = report.violations.filter { $0.invariant != ViolationRecord.injectionNotSetUp }
+            let by = Set(detections.map(\.invariant)).sorted().joined(separator: ", ")
+            let measured = if let notSetUp { "not injected: \(notSetUp.message)" }
+                else if detections.isEmpty { "not detected" } else { "detected: \(detections.count) (\(by))" }
+            outcomes.append(ExpectationOutcome(expectation: "violations: detected \(kind)", measured: measured,
+                                               held: injected && notSetUp == nil && !detections.isEmpty, location: here))
         }
         if let o = e.osRequests {
             let measured = report.osRequests

@@ -20,8 +20,17 @@ extension PointRun {
         let corruptor = self.corruptor ?? Corruptor()
         self.corruptor = corruptor
         injected.append(kind)
-        let injection = corruptor.inject(corruption, into: model.set, thread: model.thread, ledger: &injectionLedger,
-                                         seed: scenario.seed ^ UInt64(injected.count))
+        let injection: Injection
+        do {
+            injection = try corruptor.inject(corruption, into: model.set, thread: model.thread, ledger: &injectionLedger,
+                                             seed: scenario.seed ^ UInt64(injected.count))
+        } catch {
+            // Reported as a finding of its own (which no `detected` expectation counts),
+            // and the run stops there as after any finding.
+            report(0, ViolationRecord.injectionNotSetUp, "\(kind) could not be set up: \(error)")
+            collectRuntimeFindings(phase)
+            return
+        }
         scheduler.workers[0].opLog.record(.inject, slot: 0, size: injection.writes.count,
                                           address: UnsafeMutableRawPointer(bitPattern: injection.writes.first?.address ?? 0))
         check(after: phase)
@@ -129,4 +138,9 @@ extension PointRun {
         }
         return (String(hash, radix: 16), dump.spans.count)
     }
+}
+
+extension ViolationRecord {
+    /// The invariant of the finding made when an injection cannot be set up.
+    static var injectionNotSetUp: String { "inject" }
 }

@@ -2,20 +2,20 @@ import ArenaModel
 
 /// The recipe of each corpus kind: its set-up, its writes, its follow-up call.
 extension Corruptor {
-    func run(_ kind: CorruptionKind, _ set: ArenaSet, _ t: MallocThread, _ ledger: inout Ledger) -> (String, FollowUp?) {
+    func run(_ kind: CorruptionKind, _ set: ArenaSet, _ t: MallocThread, _ ledger: inout Ledger) throws -> (String, FollowUp?) {
         switch kind {
         case .doubleFreeTcache:
             let size = 16 + random.below(1000)
-            drainTcacheBin(size, set, t, &ledger)
-            let a = t.malloc(size)!
+            try drainTcacheBin(size, set, t, &ledger)
+            let a = try take(size, t)
             t.free(a)
             t.free(a)
             return ("free(\(a)) twice, \(size) bytes", nil)
 
         case .fastbinDup, .fastbinDupIntoForeign:
             let size = 1 + random.below(120)
-            let a = t.malloc(size)!, b = t.malloc(size)!
-            fillTcacheBin(size, set, t)
+            let a = try take(size, t), b = try take(size, t)
+            try fillTcacheBin(size, set, t)
             t.free(a)
             t.free(b)
             t.free(a)
@@ -29,8 +29,8 @@ extension Corruptor {
 
         case .tcachePoisoning:
             let size = 16 + random.below(1000)
-            drainTcacheBin(size, set, t, &ledger)
-            let a = t.malloc(size)!, b = t.malloc(size)!
+            try drainTcacheBin(size, set, t, &ledger)
+            let a = try take(size, t), b = try take(size, t)
             t.free(b)
             t.free(a)
             let mem = UInt(bitPattern: a)
@@ -39,7 +39,7 @@ extension Corruptor {
 
         case .houseOfSpirit:
             let size = 0x20 + 16 * random.below(63)
-            drainTcacheBin(size - 8, set, t, &ledger)
+            try drainTcacheBin(size - 8, set, t, &ledger)
             let fake = foreignAddress(0x1000) + (random.below(4) == 0 ? 8 : 0)
             write(fake, 0)
             write(fake + 8, UInt(size) | 1)
@@ -49,7 +49,7 @@ extension Corruptor {
 
         case .unsafeUnlink:
             let aSize = 0x418 + 16 * random.below(16), bSize = 0x4f8 + 16 * random.below(16)
-            let run = adjacentRun([aSize, bSize, 0x18], t, &ledger)
+            let run = try adjacentRun([aSize, bSize, 0x18], t, &ledger)
             let (a, b) = (run[0], run[1] - 16)
             let fakeSize = Corruptor.chunkSize(a - 16) - 16
             let holder = foreignAddress(0x300)
@@ -62,19 +62,19 @@ extension Corruptor {
 
         case .poisonNullByte:
             let aSize = 0x18 + 16 * random.below(32), bSize = 0x100 + 16 * random.below(0x40)
-            let run = adjacentRun([aSize, bSize, 0x18], t, &ledger)
+            let run = try adjacentRun([aSize, bSize, 0x18], t, &ledger)
             write(run[0] + UInt(aSize), 0, count: 1)
             return ("one NUL byte over the low byte of 0x\(Hex.string(run[1] - 16))'s size", nil)
 
         case .overlappingChunks:
-            let run = adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18 + random.below(0x400), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18 + random.below(0x400), 0x18], t, &ledger)
             let (a, b) = (run[1] - 16, run[2] - 16)
             release(run[1], t, &ledger)
             write(a + 8, GlibcLayout.peek(a + 8) + Corruptor.chunkSize(b))
             return ("freed 0x\(Hex.string(a)) enlarged over live 0x\(Hex.string(b))", mallocs(2000, 1))
 
         case .overlappingInUse:
-            let run = adjacentRun([0x18 + random.below(0x400), 0x18 + random.below(0x400), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18 + random.below(0x400), 0x18 + random.below(0x400), 0x18], t, &ledger)
             let (a, b) = (run[0] - 16, run[1] - 16)
             let growth = random.below(2) == 0 ? Corruptor.chunkSize(b) : UInt(16 * (1 + random.below(64)))
             write(a + 8, GlibcLayout.peek(a + 8) + growth)
@@ -82,7 +82,7 @@ extension Corruptor {
 
         case .houseOfForce, .topShrink:
             // Above the tcache and fastbins, so the block comes from the thread's own arena.
-            let block = hold(0x500, t, &ledger)
+            let block = try hold(0x500, t, &ledger)
             let arena = Corruptor.arena(of: block - 16, set)
             var top = GlibcLayout.peek(arena + GlibcLayout.top)
             if kind == .houseOfForce {
@@ -90,7 +90,7 @@ extension Corruptor {
                 return ("top's size set to all ones", mallocs(0x1f000, 1))
             }
             for _ in 0..<16 where Corruptor.chunkSize(top) < 0x2000 {
-                _ = hold(0x1f000, t, &ledger)
+                _ = try hold(0x1f000, t, &ledger)
                 top = GlibcLayout.peek(arena + GlibcLayout.top)
             }
             let size = Corruptor.chunkSize(top)
@@ -100,17 +100,17 @@ extension Corruptor {
             return ("top shrunk by \(pages) pages", nil)
 
         case .unsortedBk:
-            let run = adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], t, &ledger)
             let a = run[1] - 16
             release(run[1], t, &ledger)
             write(a + GlibcLayout.bk, foreignAddress(0x400))
             return ("unsorted 0x\(Hex.string(a))'s bk -> foreign", mallocs(2000, 1))
 
         case .largeNextsize:
-            let run = adjacentRun([0x18, 0x418, 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418, 0x18], t, &ledger)
             let a = run[1] - 16
             release(run[1], t, &ledger)
-            _ = hold(0x600, t, &ledger)
+            _ = try hold(0x600, t, &ledger)
             write(a + GlibcLayout.bkNextSize, foreignAddress(0x500))
             return ("large 0x\(Hex.string(a))'s bk_nextsize -> foreign", FollowUp(description: "free a 0x430 chunk, then malloc(0x600)") { t, ledger in
                 let c = t.malloc(0x428)
@@ -120,7 +120,7 @@ extension Corruptor {
             })
 
         case .arenaFlag:
-            let run = adjacentRun([0x18, 0x18 + random.below(0x800), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x18 + random.below(0x800), 0x18], t, &ledger)
             let chunk = run[1] - 16
             if random.below(2) == 0 { release(run[1], t, &ledger) }
             write(chunk + 8, GlibcLayout.peek(chunk + 8) ^ 4, count: 1)
@@ -128,9 +128,9 @@ extension Corruptor {
 
         case .tcacheCount:
             let size = 16 + random.below(1000)
-            drainTcacheBin(size, set, t, &ledger)
+            try drainTcacheBin(size, set, t, &ledger)
             let freed = 1 + random.below(6)
-            let blocks = (0..<freed).map { _ in t.malloc(size)! }
+            let blocks = try (0..<freed).map { _ in try take(size, t) }
             blocks.forEach(t.free)
             let bin = Layout.tcacheIndex(chunkSize: Layout.requestToSize(size))
             let tcache = Corruptor.tcache(holding: UInt(bitPattern: blocks.last!), bin: bin, set)!
@@ -139,18 +139,18 @@ extension Corruptor {
             return ("tcache bin \(bin) count \(freed) -> \(count)", nil)
 
         case .useAfterFreeWrite:
-            return useAfterFree(set, t, &ledger)
+            return try useAfterFree(set, t, &ledger)
 
         case .overflowIntoNext:
             let size = 1 + random.below(2000)
-            let run = adjacentRun([size, 0x18 + random.below(0x200), 0x18], t, &ledger)
+            let run = try adjacentRun([size, 0x18 + random.below(0x200), 0x18], t, &ledger)
             let usable = Int(Corruptor.chunkSize(run[0] - 16)) - 8
             let count = usable - size + 8 + random.below(9)
             write(run[0] + UInt(size), bytes: Array(repeating: 0x41, count: count))
             return ("\(count) bytes of 0x41 past a \(size)-byte block", frees([run[0]]))
 
         case .canaryScribble:
-            let run = adjacentRun([0x18 + random.below(0x400), 1 + random.below(0x400), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18 + random.below(0x400), 1 + random.below(0x400), 0x18], t, &ledger)
             let victim = ledger.block(at: UnsafeMutableRawPointer(bitPattern: run[1])!)!
             let count = min(1 + random.below(8), victim.requestSize)
             let offset = random.below(victim.requestSize - count + 1)
@@ -158,7 +158,7 @@ extension Corruptor {
             return ("\(count) bytes at offset \(offset) of live block 0x\(Hex.string(run[1]))", nil)
 
         case .mmapSize:
-            let mem = hold((33 << 20) + random.below(1 << 16), t, &ledger)
+            let mem = try hold((33 << 20) + random.below(1 << 16), t, &ledger)
             let wholePages = random.below(2) == 0
             let growth = wholePages ? UInt(0x1000 * (1 + random.below(4))) : UInt(16 * (1 + random.below(255)))
             write(mem - 8, GlibcLayout.peek(mem - 8) + growth)
@@ -166,29 +166,29 @@ extension Corruptor {
         }
     }
 
-    private func useAfterFree(_ set: ArenaSet, _ t: MallocThread, _ ledger: inout Ledger) -> (String, FollowUp?) {
+    private func useAfterFree(_ set: ArenaSet, _ t: MallocThread, _ ledger: inout Ledger) throws -> (String, FollowUp?) {
         var value = UInt(random.next())
         let target: UInt
         let place: String
         switch random.below(4) {
         case 0:
             let size = 16 + random.below(1000)
-            drainTcacheBin(size, set, t, &ledger)
-            let a = UInt(bitPattern: t.malloc(size)!)
+            try drainTcacheBin(size, set, t, &ledger)
+            let a = UInt(bitPattern: try take(size, t))
             t.free(UnsafeMutableRawPointer(bitPattern: a))
             target = a + UInt(8 * random.below(2))
             place = "tcache entry"
         case 1:
             let size = 1 + random.below(120)
-            let a = UInt(bitPattern: t.malloc(size)!)
-            fillTcacheBin(size, set, t)
+            let a = UInt(bitPattern: try take(size, t))
+            try fillTcacheBin(size, set, t)
             t.free(UnsafeMutableRawPointer(bitPattern: a))
             target = a
             place = "fastbin chunk"
         default:
-            let run = adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], t, &ledger)
             release(run[1], t, &ledger)
-            if random.below(2) == 0 { _ = hold(0x1000, t, &ledger) }
+            if random.below(2) == 0 { _ = try hold(0x1000, t, &ledger) }
             target = run[1] + UInt(8 * random.below(2))
             place = "binned chunk"
         }

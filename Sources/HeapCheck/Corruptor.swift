@@ -26,11 +26,13 @@ public final class Corruptor {
     deinit { munmap(foreign, Corruptor.foreignSize) }
 
     /// Injects `kind` through `thread` of `set`; `seed` chooses sizes, offsets and values.
-    public func inject(_ kind: CorruptionKind, into set: ArenaSet, thread: MallocThread, ledger: inout Ledger, seed: UInt64) -> Injection {
+    /// Throws `InjectionSetUpFailure` when the model does not give the blocks the kind's
+    /// recipe needs.
+    public func inject(_ kind: CorruptionKind, into set: ArenaSet, thread: MallocThread, ledger: inout Ledger, seed: UInt64) throws -> Injection {
         writes = []
         random = SplitMix64(seed: seed ^ 0x5EED_C0DE)
         foreign.initializeMemory(as: UInt8.self, repeating: 0, count: Corruptor.foreignSize)
-        let (summary, followUp) = run(kind, set, thread, &ledger)
+        let (summary, followUp) = try run(kind, set, thread, &ledger)
         return Injection(kind: kind, summary: summary, writes: writes, followUp: followUp)
     }
 
@@ -56,9 +58,15 @@ public final class Corruptor {
     /// An address in the foreign page, 16-aligned.
     func foreignAddress(_ offset: Int) -> UInt { UInt(bitPattern: foreign) + UInt(offset) }
 
+    /// A block of `size` bytes from `thread`.
+    func take(_ size: Int, _ thread: MallocThread) throws -> UnsafeMutableRawPointer {
+        guard let p = thread.malloc(size) else { throw InjectionSetUpFailure(description: "malloc(\(size)) returned NULL") }
+        return p
+    }
+
     /// A block of `size` bytes that the ledger keeps.
-    func hold(_ size: Int, _ thread: MallocThread, _ ledger: inout Ledger) -> UInt {
-        let p = thread.malloc(size)!
+    func hold(_ size: Int, _ thread: MallocThread, _ ledger: inout Ledger) throws -> UInt {
+        let p = try take(size, thread)
         nextID += 1
         ledger.add(p, requestSize: size, id: nextID)
         return UInt(bitPattern: p)
@@ -67,22 +75,23 @@ public final class Corruptor {
     /// Blocks of `sizes` whose chunks follow each other, all held by the ledger; blocks
     /// that do not line up are held too (the model served them from bins), and the
     /// next try comes from top.
-    func adjacentRun(_ sizes: [Int], _ thread: MallocThread, _ ledger: inout Ledger) -> [UInt] {
+    func adjacentRun(_ sizes: [Int], _ thread: MallocThread, _ ledger: inout Ledger) throws -> [UInt] {
         for _ in 0..<4096 {
-            let blocks = sizes.map { hold($0, thread, &ledger) }
+            var blocks: [UInt] = []
+            for size in sizes { blocks.append(try hold(size, thread, &ledger)) }
             if zip(blocks, blocks.dropFirst()).allSatisfy({ $0 - 16 + Self.chunkSize($0 - 16) == $1 - 16 }) { return blocks }
         }
-        preconditionFailure("HeapCheck: the model gave no adjacent blocks in 4096 tries")
+        throw InjectionSetUpFailure(description: "no adjacent blocks of \(sizes) bytes in 4096 tries")
     }
 
     /// Empties the tcache bin that serves `size`: up to tcache_count blocks taken and held.
-    func drainTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) {
-        for _ in 0..<set.parameters.tcacheCount { _ = hold(size, thread, &ledger) }
+    func drainTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) throws {
+        for _ in 0..<set.parameters.tcacheCount { _ = try hold(size, thread, &ledger) }
     }
 
     /// Fills the tcache bin that serves `size`: tcache_count blocks taken and freed.
-    func fillTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread) {
-        let blocks = (0..<set.parameters.tcacheCount).map { _ in thread.malloc(size)! }
+    func fillTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread) throws {
+        let blocks = try (0..<set.parameters.tcacheCount).map { _ in try take(size, thread) }
         blocks.forEach(thread.free)
     }
 
@@ -106,4 +115,10 @@ public final class Corruptor {
     static func tcache(holding mem: UInt, bin: Int, _ set: ArenaSet) -> UInt? {
         set.threadCaches.first { GlibcLayout.peek($0 &+ GlibcLayout.tcacheEntries &+ UInt(bin) &* 8) == mem }
     }
+}
+
+/// Why an injection could not be set up: the model would not give the blocks its recipe
+/// needs (a NULL, or no chunks side by side).
+public struct InjectionSetUpFailure: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -74,7 +74,8 @@ public struct ExpectationOutcome: Sendable, Codable, Equatable {
 public struct ViolationRecord: Sendable, Codable, Equatable {
     /// The phase during or after which it was found.
     public var phase: String
-    /// The invariant ID (`W3`, `L7`, `G3`), or `runtime` for the allocator's own check.
+    /// The invariant ID (`W3`, `L7`, `G3`), `runtime` for the allocator's own check,
+    /// `alloc` for a failed allocation, `inject` for an injection that could not be set up.
     public var invariant: String
     public var message: String
     /// The detail: addresses, expected and actual values, hex dump, last operations.

@@ -46,7 +46,7 @@ import Testing
         #expect(baseline.isSound, "seed \(seed) before the injection: \(baseline)")
         let corruptor = Corruptor()
         let thread = w.threads.last!
-        let injection = corruptor.inject(kind, into: w.set, thread: thread, ledger: &w.ledger, seed: seed)
+        let injection = try! corruptor.inject(kind, into: w.set, thread: thread, ledger: &w.ledger, seed: seed)
         let report = checker.check(w.set, ledgers: [w.ledger], logs: [w.log])
         if w.set.violations.isEmpty, let followUp = injection.followUp {
             followUp.run(on: thread, ledger: &w.ledger)
