@@ -36,7 +36,7 @@ let package = Package(
         // libnuma, as Debian's libnuma-dev installs it.
         .systemLibrary(name: "CNuma", path: "Sources/CNuma"),
         // NUMA topology, placement policies, thread and memory binding, page-placement checks.
-        .target(name: "Placement", dependencies: ["CNuma", "CSupport"]),
+        .target(name: "Placement", dependencies: ["CNuma", "CSupport", "Contention"]),
         // Scenario files: the schema, loading with line:column problems, size distributions.
         .target(name: "Scenario", dependencies: ["Randomness", .product(name: "Yams", package: "Yams")]),
         .target(name: "HeapCheck", dependencies: ["ArenaModel", "CSupport", "Randomness"]),

@@ -1,5 +1,5 @@
+import Contention
 import CSupport
-import Synchronization
 
 /// Binds new memory regions, before any of their pages is touched, to the node of the
 /// thread that made them, or to the node of the region they extend; and remembers
@@ -11,7 +11,8 @@ public final class RegionBinder: Sendable {
     public let policy: MemoryPolicy
     private let topology: Topology
     private let binder: MemoryBinder
-    private let state = Mutex(State())
+    // A pthread mutex (`Locked`), which ThreadSanitizer sees: workers map regions concurrently.
+    private let state = Locked(State())
 
     private struct State {
         var nodes: [UInt: Int] = [:]
