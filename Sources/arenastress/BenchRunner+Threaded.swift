@@ -1,3 +1,6 @@
+import ArenaModel
+import Targets
+
 /// The multi-threaded and lock workloads, timed as the single-threaded ones are: the
 /// targets interleaved, one warm-up repetition, medians of the timed ones. A time is
 /// the slowest thread's, divided by all threads' pairs together.
@@ -41,22 +44,20 @@ extension BenchRunner {
         return rows
     }
 
-    /// A larson or xmalloc run on the target type `T`.
-    private static func run<T: ThreadedBenchTarget>(_ bench: ThreadedBench, _ type: T.Type, pairs: Int, seed: UInt64) -> ThreadedWorkload.Outcome {
+    /// A larson or xmalloc run on a fresh `target`.
+    private static func run<T: StressTarget>(_ bench: ThreadedBench, _ target: T, pairs: Int, seed: UInt64) -> ThreadedWorkload.Outcome {
         bench == .xmalloc2
-            ? ThreadedWorkload.xmalloc(type, ops: pairs, seed: seed)
-            : ThreadedWorkload.larson(type, threads: bench.threads, ops: pairs, seed: seed)
+            ? ThreadedWorkload.xmalloc(target, ops: pairs, seed: seed)
+            : ThreadedWorkload.larson(target, threads: bench.threads, ops: pairs, seed: seed)
     }
 
     private static func measure(_ bench: ThreadedBench, _ target: TargetName, pairs: Int, seed: UInt64) -> ThreadedSample {
         switch bench {
         case .larson1, .larson2, .xmalloc2:
             let o = switch target {
-            case .model: run(bench, ModelThreadedTarget.self, pairs: pairs, seed: seed)
-            case .jemalloc: run(bench, PeerThreadedTarget<Jemalloc>.self, pairs: pairs, seed: seed)
-            case .mimalloc: run(bench, PeerThreadedTarget<Mimalloc>.self, pairs: pairs, seed: seed)
-            case .tcmalloc: run(bench, PeerThreadedTarget<Tcmalloc>.self, pairs: pairs, seed: seed)
-            case .glibc, .plain: run(bench, GlibcThreadedTarget.self, pairs: pairs, seed: seed)
+            case .model: run(bench, ModelTarget(tunables: Tunables(), policy: .perThread), pairs: pairs, seed: seed)
+            case .jemalloc, .mimalloc, .tcmalloc: run(bench, target.peerTarget, pairs: pairs, seed: seed)
+            case .glibc, .plain: run(bench, GlibcTarget(), pairs: pairs, seed: seed)
             }
             return ThreadedSample(nanoseconds: o.nanoseconds, checksum: o.checksum, osRequests: o.osRequests,
                                   acquisitions: o.lockAcquisitions, contended: o.contended)

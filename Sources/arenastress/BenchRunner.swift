@@ -1,5 +1,7 @@
+import ArenaModel
 import Contention
 import Glibc
+import Targets
 
 /// Times workloads on targets side by side in one process: the targets interleaved
 /// A B A B, one warm-up repetition each, then `reps` timed ones. The model starts each
@@ -68,53 +70,35 @@ struct BenchRunner {
         base > 0 ? (value / base * 10_000).rounded() / 10_000 : nil
     }
 
+    /// One repetition of `workload` on a fresh `target`: the model's heap starts empty.
     private static func measure(
         _ target: TargetName, _ workload: Workload, ops: Int, input: WorkloadInput
     ) -> Sample {
         switch target {
-        case .model: measure(ModelTarget.self, workload, ops: ops, input: input)
-        case .glibc: measure(GlibcTarget.self, workload, ops: ops, input: input)
-        case .jemalloc: measure(PeerBenchTarget<Jemalloc>.self, workload, ops: ops, input: input)
-        case .mimalloc: measure(PeerBenchTarget<Mimalloc>.self, workload, ops: ops, input: input)
-        case .tcmalloc: measure(PeerBenchTarget<Tcmalloc>.self, workload, ops: ops, input: input)
+        case .model: measure(ModelTarget(tunables: Tunables(), policy: .glibc), workload, ops: ops, input: input)
+        case .glibc: measure(GlibcTarget(), workload, ops: ops, input: input)
+        case .jemalloc, .mimalloc, .tcmalloc: measure(target.peerTarget, workload, ops: ops, input: input)
         case .plain: preconditionFailure("the plain mutex is a target of the lock workloads only")
         }
     }
 
-    private static func measure<T: BenchTarget>(
-        _: T.Type, _ workload: Workload, ops: Int, input: WorkloadInput
+    /// Times `workload` on a thread attached to `target`.
+    private static func measure<T: StressTarget>(
+        _ target: T, _ workload: Workload, ops: Int, input: WorkloadInput
     ) -> Sample {
-        var target = T()
-        let requestsBefore = target.osRequests
+        // Never detached: the model's set frees the thread's block when it goes.
+        let handle = target.attach()
+        let requestsBefore = target.kernelRequests()
         let start = monotonicNanoseconds()
-        let checksum = workload.run(&target, ops: ops, input: input)
+        let checksum = workload.run(T.self, handle, ops: ops, input: input)
         let elapsed = monotonicNanoseconds() - start
-        let requests = target.osRequests.flatMap { after in requestsBefore.map { after - $0 } }
+        let requests = target.kernelRequests().flatMap { after in requestsBefore.map { after - $0 } }
         return Sample(nanoseconds: elapsed, checksum: checksum, osRequests: requests)
     }
 
-    /// Runs `workload` once on `target` with no clock, for instruction counting;
+    /// Runs `workload` once on `target` for instruction counting, its time dropped;
     /// returns the checksum.
     static func runOnce(_ workload: Workload, on target: TargetName, ops: Int) -> UInt64 {
-        let input = WorkloadInput(for: workload)
-        switch target {
-        case .model:
-            var model = ModelTarget()
-            return workload.run(&model, ops: ops, input: input)
-        case .glibc:
-            var glibc = GlibcTarget()
-            return workload.run(&glibc, ops: ops, input: input)
-        case .jemalloc:
-            var peer = PeerBenchTarget<Jemalloc>()
-            return workload.run(&peer, ops: ops, input: input)
-        case .mimalloc:
-            var peer = PeerBenchTarget<Mimalloc>()
-            return workload.run(&peer, ops: ops, input: input)
-        case .tcmalloc:
-            var peer = PeerBenchTarget<Tcmalloc>()
-            return workload.run(&peer, ops: ops, input: input)
-        case .plain:
-            preconditionFailure("the plain mutex is a target of the lock workloads only")
-        }
+        measure(target, workload, ops: ops, input: WorkloadInput(for: workload)).checksum
     }
 }

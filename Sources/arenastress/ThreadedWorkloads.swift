@@ -1,11 +1,15 @@
 import ArenaStress
+import Contention
 import Glibc
 import Scheduler
+import Targets
 
 /// The multi-threaded workloads: larson (random replacement in per-thread slot arrays,
 /// a share of frees done by another thread) and xmalloc (one thread allocates in
-/// batches, another frees). Each runs on pinned pthreads; a repetition's time is the
-/// slowest worker's time for the measured phase.
+/// batches, another frees). Each runs on pinned pthreads, on a fresh target whose
+/// handles are attached before the workers start and never detached (the model's set
+/// frees its threads' blocks when it goes); a repetition's time is the slowest worker's
+/// time for the measured phase.
 enum ThreadedWorkload {
     /// The outcome of one repetition.
     struct Outcome {
@@ -16,12 +20,12 @@ enum ThreadedWorkload {
         var contended: Int?
     }
 
-    /// larson: `threads` workers, 5000 slots each, sizes 8..1000, one free in 16 handed
-    /// to the next worker; `ops` pairs in all, split evenly.
-    static func larson<T: ThreadedBenchTarget>(_: T.Type, threads: Int, ops: Int, seed: UInt64) -> Outcome {
+    /// larson on a fresh `target`: `threads` workers, 5000 slots each, sizes 8..1000, one
+    /// free in 16 handed to the next worker; `ops` pairs in all, split evenly.
+    static func larson<T: StressTarget>(_ target: T, threads: Int, ops: Int, seed: UInt64) -> Outcome {
         let slotsPerThread = 5000
-        let target = T(threads: threads)
-        let requestsBefore = target.osRequests
+        let handles = (0..<threads).map { _ in target.attach() }
+        let requestsBefore = target.kernelRequests()
         let rings = (0..<threads).map { _ in HandoffRing(capacity: 4096) }
         let slots = (0..<threads).map { _ in UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: slotsPerThread) }
         let checksums = UnsafeMutablePointer<UInt64>.allocate(capacity: threads * 8)
@@ -31,12 +35,12 @@ enum ThreadedWorkload {
             checksums.deallocate()
         }
         let perThread = ops / threads
-        nonisolated(unsafe) let shared = (target, rings, slots, checksums)
+        nonisolated(unsafe) let shared = (handles, rings, slots, checksums)
         let scheduler = Scheduler(placement: compactPlacement(threads), seed: seed)
         scheduler.run(phases: 3, body: { worker, phase in
-            let (target, rings, slots, checksums) = shared
+            let (handles, rings, slots, checksums) = shared
             let me = worker.index
-            let handle = target.handle(me)
+            let handle = handles[me]
             let mine = slots[me]
             let outbox = rings[(me + 1) % threads], inbox = rings[me]
             // The generator is copied out: workers' contexts may share a cache line.
@@ -63,16 +67,16 @@ enum ThreadedWorkload {
             }
         }, checkpoint: { phase in
             // Blocks still in a ring after the others finished are freed by their receiver.
-            if phase == 1 { for (i, ring) in rings.enumerated() { ring.drain { T.free(target.handle(i), $0) } } }
+            if phase == 1 { for (i, ring) in rings.enumerated() { ring.drain { T.free(handles[i], $0) } } }
         })
         return outcome(target, scheduler, measuredPhase: 1, checksums, threads, requestsBefore)
     }
 
-    /// xmalloc: one producer allocates batches of `batch` blocks of `size` bytes and
-    /// hands each to one consumer, which frees it; `ops` pairs in all.
-    static func xmalloc<T: ThreadedBenchTarget>(_: T.Type, ops: Int, batch: Int = 4096, size: Int = 64, seed: UInt64) -> Outcome {
-        let target = T(threads: 2)
-        let requestsBefore = target.osRequests
+    /// xmalloc on a fresh `target`: one producer allocates batches of `batch` blocks of
+    /// `size` bytes and hands each to one consumer, which frees it; `ops` pairs in all.
+    static func xmalloc<T: StressTarget>(_ target: T, ops: Int, batch: Int = 4096, size: Int = 64, seed: UInt64) -> Outcome {
+        let handles = [target.attach(), target.attach()]
+        let requestsBefore = target.kernelRequests()
         let queue = HandoffRing(capacity: 8)
         // The producer fills a buffer before it can queue it: one more buffer than the
         // queue holds, so it never refills one still queued or being freed.
@@ -85,11 +89,11 @@ enum ThreadedWorkload {
             checksums.deallocate()
         }
         let batches = max(1, ops / batch)
-        nonisolated(unsafe) let shared = (target, queue, blocks, checksums)
+        nonisolated(unsafe) let shared = (handles, queue, blocks, checksums)
         let scheduler = Scheduler(placement: compactPlacement(2), seed: seed)
         scheduler.run(phases: 1, body: { worker, _ in
-            let (target, queue, blocks, checksums) = shared
-            let handle = target.handle(worker.index)
+            let (handles, queue, blocks, checksums) = shared
+            let handle = handles[worker.index]
             if worker.index == 0 {
                 var checksum: UInt64 = 0
                 for n in 0..<batches {
@@ -119,13 +123,14 @@ enum ThreadedWorkload {
         return outcome(target, scheduler, measuredPhase: 0, checksums, 2, requestsBefore)
     }
 
-    private static func outcome<T: ThreadedBenchTarget>(_ target: T, _ scheduler: Scheduler, measuredPhase: Int,
-                                                        _ checksums: UnsafeMutablePointer<UInt64>, _ threads: Int,
-                                                        _ requestsBefore: Int?) -> Outcome {
-        let use = target.lockUse
+    private static func outcome<T: StressTarget>(_ target: T, _ scheduler: Scheduler, measuredPhase: Int,
+                                                 _ checksums: UnsafeMutablePointer<UInt64>, _ threads: Int,
+                                                 _ requestsBefore: Int?) -> Outcome {
+        let uses = target.takeLockUses()
+        let use = uses.isEmpty ? nil : uses.reduce(into: LockUse()) { $0.merge($1.use) }
         return Outcome(nanoseconds: scheduler.workers.map { $0.phaseNanoseconds[measuredPhase] }.max() ?? 0,
                        checksum: (0..<threads).reduce(0) { $0 &+ checksums[$1 * 8] },
-                       osRequests: target.osRequests.flatMap { after in requestsBefore.map { after - $0 } },
+                       osRequests: target.kernelRequests().flatMap { after in requestsBefore.map { after - $0 } },
                        lockAcquisitions: use?.acquisitions, contended: use?.contended)
     }
 

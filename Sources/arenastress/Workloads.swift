@@ -1,3 +1,5 @@
+import Targets
+
 /// A single-threaded op stream that `arenastress bench` runs against every target.
 ///
 /// Every workload counts its work in malloc+free pairs: `ops` is the number of pairs,
@@ -53,16 +55,16 @@ enum Workload: Hashable, Sendable {
         return max(1, requested / live) * live
     }
 
-    /// Runs `pairs(requested: ops)` pairs against `target`; returns the checksum of
-    /// every pointer allocated.
-    func run<T: BenchTarget>(_ target: inout T, ops: Int, input: WorkloadInput) -> UInt64 {
+    /// Runs `pairs(requested: ops)` pairs through `handle`, a thread's handle on a `T`;
+    /// returns the checksum of every pointer allocated.
+    func run<T: StressTarget>(_: T.Type, _ handle: T.Handle, ops: Int, input: WorkloadInput) -> UInt64 {
         switch self {
         case .pair(let size):
-            runPair(&target, size: size, ops: ops)
+            runPair(T.self, handle, size: size, ops: ops)
         case .simple(let live, let size):
-            runSimple(&target, live: live, size: size, rounds: pairs(requested: ops) / live, slots: input.slots)
+            runSimple(T.self, handle, live: live, size: size, rounds: pairs(requested: ops) / live, slots: input.slots)
         case .replace:
-            runReplace(&target, ops: ops, input: input)
+            runReplace(T.self, handle, ops: ops, input: input)
         }
     }
 }
@@ -71,37 +73,37 @@ enum Workload: Hashable, Sendable {
 // generic so each is specialised per target.
 
 @inline(never)
-func runPair<T: BenchTarget>(_ target: inout T, size: Int, ops: Int) -> UInt64 {
+func runPair<T: StressTarget>(_: T.Type, _ handle: T.Handle, size: Int, ops: Int) -> UInt64 {
     var checksum: UInt64 = 0
     for _ in 0..<ops {
-        let p = target.malloc(size)
+        let p = T.malloc(handle, size)
         checksum &+= UInt64(UInt(bitPattern: p))
-        target.free(p)
+        T.free(handle, p)
     }
     return checksum
 }
 
 @inline(never)
-func runSimple<T: BenchTarget>(
-    _ target: inout T, live: Int, size: Int, rounds: Int,
+func runSimple<T: StressTarget>(
+    _: T.Type, _ handle: T.Handle, live: Int, size: Int, rounds: Int,
     slots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 ) -> UInt64 {
     var checksum: UInt64 = 0
     for _ in 0..<rounds {
         for i in 0..<live {
-            let p = target.malloc(size)
+            let p = T.malloc(handle, size)
             checksum &+= UInt64(UInt(bitPattern: p))
             slots[i] = p
         }
         for i in 0..<live {
-            target.free(slots[i])
+            T.free(handle, slots[i])
         }
     }
     return checksum
 }
 
 @inline(never)
-func runReplace<T: BenchTarget>(_ target: inout T, ops: Int, input: WorkloadInput) -> UInt64 {
+func runReplace<T: StressTarget>(_: T.Type, _ handle: T.Handle, ops: Int, input: WorkloadInput) -> UInt64 {
     let slots = input.slots
     let sizes = input.sizes
     let slotIndices = input.slotIndices
@@ -110,8 +112,8 @@ func runReplace<T: BenchTarget>(_ target: inout T, ops: Int, input: WorkloadInpu
     var slotCursor = 0
     for _ in 0..<ops {
         let slot = Int(slotIndices[slotCursor])
-        target.free(slots[slot])
-        let p = target.malloc(Int(sizes[sizeCursor]))
+        T.free(handle, slots[slot])
+        let p = T.malloc(handle, Int(sizes[sizeCursor]))
         checksum &+= UInt64(UInt(bitPattern: p))
         slots[slot] = p
         sizeCursor = (sizeCursor + 1) & (WorkloadInput.sizeCount - 1)
@@ -119,7 +121,7 @@ func runReplace<T: BenchTarget>(_ target: inout T, ops: Int, input: WorkloadInpu
         if slotCursor == WorkloadInput.slotIndexCount { slotCursor = 0 }
     }
     for slot in 0..<WorkloadInput.replaceSlots {
-        target.free(slots[slot])
+        T.free(handle, slots[slot])
         slots[slot] = nil
     }
     return checksum
