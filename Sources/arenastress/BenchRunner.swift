@@ -1,6 +1,5 @@
 import ArenaModel
 import Contention
-import Glibc
 import Targets
 
 /// Times workloads on targets side by side in one process: the targets interleaved
