@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Placement", dependencies: ["CNuma", "CSupport", "Contention"]),
         // Scenario files: the schema, loading with line:column problems, size distributions.
         .target(name: "Scenario", dependencies: ["Randomness", .product(name: "Yams", package: "Yams")]),
-        .target(name: "HeapCheck", dependencies: ["ArenaModel", "CSupport", "Randomness"]),
+        .target(name: "HeapCheck", dependencies: ["ArenaModel", "CSupport", "Contention", "Randomness"]),
         .target(name: "Fidelity", dependencies: ["ArenaModel", "Randomness"]),
         // The allocators a scenario runs against, behind one protocol.
         .target(name: "Targets", dependencies: ["ArenaModel", "Contention", "CSupport"]),

@@ -28,9 +28,9 @@ public final class ArenaSet: @unchecked Sendable {
     private let staticData: UnsafeMutableRawPointer
     private static let staticDataSize = Layout.alignUp(Globals.byteCount + Arena.byteCount + 64, Layout.pageSize)
     /// The attached threads: their blocks' addresses, with their lock recordings.
-    let threads = Mutex<[UInt: LockRecording]>([:])
+    let threads = Locked<[UInt: LockRecording]>([:])
     /// The lock uses of threads that have been detached.
-    let retiredLockUses = Mutex<[[Int: LockUse]]>([])
+    let retiredLockUses = Locked<[[Int: LockUse]]>([])
     private let attachedEver = Atomic<Int>(0)
     /// The lock recording of calls made on the set itself (trim, mallinfo2).
     private let setRecording = LockRecording(id: Int.max)

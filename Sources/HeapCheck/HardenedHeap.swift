@@ -1,4 +1,5 @@
 import ArenaModel
+import Contention
 import Synchronization
 
 /// The model in hardened mode, for debugging runs: every call made through one of its
@@ -17,8 +18,8 @@ public final class HardenedHeap: @unchecked Sendable {
         var map: ModelMap?
         var violations: [HeapViolation] = []
     }
-    private let state = Mutex(State())
-    private let probe = Mutex(MemoryProbe())
+    private let state = Locked(State())
+    private let probe = Locked(MemoryProbe())
     private let stopped = Atomic<Bool>(false)
 
     public init(_ set: ArenaSet) { self.set = set }

@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Contention
 
 /// One peer allocator's shared object, opened with `dlopen(RTLD_NOW | RTLD_LOCAL)`: its
 /// entry points and, where it exports them, its statistics and trim calls.
@@ -13,7 +13,7 @@ public final class PeerLibrary: @unchecked Sendable {
     public let functions: UnsafePointer<PeerFunctions>
     let handle: UnsafeMutableRawPointer
 
-    private static let loaded = Mutex<[Peer: Result<PeerLibrary, PeerLoadError>]>([:])
+    private static let loaded = Locked<[Peer: Result<PeerLibrary, PeerLoadError>]>([:])
 
     private init(peer: Peer, handle: UnsafeMutableRawPointer, functions: PeerFunctions) {
         self.peer = peer

@@ -1,8 +1,8 @@
 import ArenaStress
 import Foundation
 import Reporting
+import Contention
 import Scenario
-import Synchronization
 
 /// Progress of a run on standard error: on a terminal, a line redrawn twice a second
 /// (phase, ops done, ops/s, ops per thread); otherwise one plain line per phase.
@@ -18,7 +18,7 @@ final class ProgressPrinter: RunObserver, @unchecked Sendable {
         var stop = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let terminal = isatty(2) == 1
     private var monitor: Thread?
 
