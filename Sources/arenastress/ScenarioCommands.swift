@@ -216,10 +216,20 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let earlier = try ReportCommand.load(report)
-        let again = try output.run(earlier.scenario)
-        for (old, new) in zip(earlier.points, again.points) {
+        // A report of `run --target` holds points of several targets: each runs again.
+        var targets: [Target] = []
+        for name in earlier.points.map(\.target) {
+            if let target = Target(rawValue: name), !targets.contains(target) { targets.append(target) }
+        }
+        let again = targets == [earlier.scenario.target] ? try output.run(earlier.scenario) : try output.run(earlier.scenario, on: targets)
+        for old in earlier.points {
+            let point = "\(targets.count > 1 ? old.target + ", " : "")\(old.point.threads) threads, \(old.point.arenas.rawValue)"
+            guard let new = again.points.first(where: { $0.target == old.target && $0.point == old.point }) else {
+                output.say("replay \(point): did not run again")
+                continue
+            }
             let same = old.phases.map(\.ops) == new.phases.map(\.ops) && old.violations.map(\.invariant) == new.violations.map(\.invariant)
-            output.say("replay \(old.point.threads) threads, \(old.point.arenas.rawValue): ops and violations \(same ? "the same" : "DIFFER") as in \(report)")
+            output.say("replay \(point): ops and violations \(same ? "the same" : "DIFFER") as in \(report)")
         }
         if !again.passed { throw ExitCode(1) }
     }

@@ -72,6 +72,28 @@ import Testing
         #expect(replay.out.contains("ops and violations the same"))
     }
 
+    /// A report of several targets: replay runs each target again.
+    @Test func replayRepeatsEveryTargetOfAReport() throws {
+        let dir = try TestSupport.scratchDirectory()
+        let scenario = dir + "/two.yaml"
+        try """
+            name: two-targets
+            phases:
+              - name: fill
+                allocate: {count: 2000, size: {uniform: [16, 512]}}
+              - name: empty
+                free: {fraction: 1.0}
+            """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let run = try TestSupport.run(Self.arenastress, ["run", "--quiet", scenario, "--target", "model,glibc", "--reports", dir + "/reports"])
+        #expect(run.status == 0, "\(run.err)")
+        let line = try #require(run.out.split(separator: "\n").last { $0.hasPrefix("report: ") })
+        let replay = try TestSupport.run(Self.arenastress, ["replay", String(line.dropFirst("report: ".count)), "--quiet", "--reports", dir + "/reports"])
+        #expect(replay.status == 0, "\(replay.err)")
+        for target in ["model", "glibc"] {
+            #expect(replay.out.contains("replay \(target), 1 threads, glibc: ops and violations the same"), "\(replay.out)")
+        }
+    }
+
     @Test func aFailedExpectationExitsOne() throws {
         let directory = try TestSupport.scratchDirectory()
         let path = try TestSupport.file("""
