@@ -147,8 +147,8 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
             return true
         }
         if simple {
-            // A free and a malloc end alike (a log record and the slot written) and differ
-            // only in their call: the driver's own work has no branch on which it is.
+            // A free and a malloc end alike (a log record and the slot written): they differ
+            // only in their call.
             let full = address != 0
             let bytes = full ? table.size(slot) : batch.sizes[i]
             var made: UInt = 0
@@ -225,7 +225,7 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
     }
 
     static func failed(_ run: PointRun<T>, _ me: Int, _ call: String) -> Bool {
-        run.report(me, "alloc", "\(call) returned NULL")
+        _ = run.failed(me, call, 0)
         return false
     }
 }
