@@ -14,8 +14,9 @@ extension Corruptor {
 
         case .fastbinDup, .fastbinDupIntoForeign:
             let size = 1 + random.below(120)
-            let a = try take(size, t), b = try take(size, t)
-            try fillTcacheBin(size, set, t)
+            let pair = try blocksOfExactlyTheirSize(size, count: 2, t, &ledger)
+            let (a, b) = (pair[0], pair[1])
+            try fillTcacheBin(size, set, t, &ledger)
             t.free(a)
             t.free(b)
             t.free(a)
@@ -30,7 +31,8 @@ extension Corruptor {
         case .tcachePoisoning:
             let size = 16 + random.below(1000)
             try drainTcacheBin(size, set, t, &ledger)
-            let a = try take(size, t), b = try take(size, t)
+            let pair = try blocksOfExactlyTheirSize(size, count: 2, t, &ledger)
+            let (a, b) = (pair[0], pair[1])
             t.free(b)
             t.free(a)
             let mem = UInt(bitPattern: a)
@@ -130,10 +132,12 @@ extension Corruptor {
             let size = 16 + random.below(1000)
             try drainTcacheBin(size, set, t, &ledger)
             let freed = 1 + random.below(6)
-            let blocks = try (0..<freed).map { _ in try take(size, t) }
+            let blocks = try blocksOfExactlyTheirSize(size, count: freed, t, &ledger)
             blocks.forEach(t.free)
             let bin = Layout.tcacheIndex(chunkSize: Layout.requestToSize(size))
-            let tcache = Corruptor.tcache(holding: UInt(bitPattern: blocks.last!), bin: bin, set)!
+            guard let tcache = Corruptor.tcache(holding: UInt(bitPattern: blocks.last!), bin: bin, set) else {
+                throw InjectionSetUpFailure(description: "the freed \(size)-byte blocks are not in tcache bin \(bin)")
+            }
             let count = random.below(2) == 0 ? freed + 1 + random.below(7 - freed + 1) : random.below(freed)
             write(tcache + UInt(2 * bin), UInt(count), count: 2)
             return ("tcache bin \(bin) count \(freed) -> \(count)", nil)
@@ -181,7 +185,7 @@ extension Corruptor {
         case 1:
             let size = 1 + random.below(120)
             let a = UInt(bitPattern: try take(size, t))
-            try fillTcacheBin(size, set, t)
+            try fillTcacheBin(size, set, t, &ledger)
             t.free(UnsafeMutableRawPointer(bitPattern: a))
             target = a
             place = "fastbin chunk"

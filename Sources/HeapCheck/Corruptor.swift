@@ -66,10 +66,31 @@ public final class Corruptor {
 
     /// A block of `size` bytes that the ledger keeps.
     func hold(_ size: Int, _ thread: MallocThread, _ ledger: inout Ledger) throws -> UInt {
-        let p = try take(size, thread)
+        keep(try take(size, thread), size, &ledger)
+    }
+
+    /// Gives the ledger a block of `size` bytes to keep.
+    @discardableResult
+    func keep(_ p: UnsafeMutableRawPointer, _ size: Int, _ ledger: inout Ledger) -> UInt {
         nextID += 1
         ledger.add(p, requestSize: size, id: nextID)
         return UInt(bitPattern: p)
+    }
+
+    /// `count` blocks of `size` bytes whose chunks are exactly the size `size` asks for,
+    /// so that freed they go to that size's tcache bin. malloc may hand out a larger
+    /// chunk (a remainder too small to split off stays with it): such blocks are kept
+    /// by the ledger and others taken.
+    func blocksOfExactlyTheirSize(_ size: Int, count: Int, _ thread: MallocThread, _ ledger: inout Ledger) throws -> [UnsafeMutableRawPointer] {
+        let chunk = UInt(Layout.requestToSize(size))
+        var blocks: [UnsafeMutableRawPointer] = [], tries = 0
+        while blocks.count < count && tries < 4096 {
+            let p = try take(size, thread)
+            if Self.chunkSize(UInt(bitPattern: p) - 16) == chunk { blocks.append(p) } else { keep(p, size, &ledger) }
+            tries += 1
+        }
+        guard blocks.count == count else { throw InjectionSetUpFailure(description: "no \(count) chunks of exactly \(chunk) bytes in 4096 tries") }
+        return blocks
     }
 
     /// Blocks of `sizes` whose chunks follow each other, all held by the ledger; blocks
@@ -90,8 +111,8 @@ public final class Corruptor {
     }
 
     /// Fills the tcache bin that serves `size`: tcache_count blocks taken and freed.
-    func fillTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread) throws {
-        let blocks = try (0..<set.parameters.tcacheCount).map { _ in try take(size, thread) }
+    func fillTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) throws {
+        let blocks = try blocksOfExactlyTheirSize(size, count: set.parameters.tcacheCount, thread, &ledger)
         blocks.forEach(thread.free)
     }
 
