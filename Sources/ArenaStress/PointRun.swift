@@ -60,7 +60,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         var checks = 0
     }
 
-    init(scenario: Scenario, point: SweepPoint, target: T, numa: PointPlacement, observer: RunObserver) {
+    init(scenario: Scenario, point: SweepPoint, target: T, numa: PointPlacement, observer: RunObserver,
+         threadStartLimit: Int? = nil) {
         self.scenario = scenario
         self.point = point
         self.target = target
@@ -69,13 +70,13 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         self.observer = observer
         plan = RunPlan(scenario)
         threads = point.threads
-        scheduler = Scheduler(placement: placement, seed: scenario.seed)
+        scheduler = Scheduler(placement: placement, seed: scenario.seed, threadStartLimit: threadStartLimit)
         handles = .allocate(capacity: threads)
         for i in 0..<threads { (handles + i).initialize(to: target.attach()) }
         tables = .allocate(capacity: threads)
-        let capacity = Self.slotsNeeded(scenario)
+        let capacity = RunNeeds.slotsPerWorker(scenario).count
         for i in 0..<threads { (tables + i).initialize(to: BlockTable(capacity: capacity)) }
-        inboxes = (0..<threads).map { _ in HandoffRing(capacity: 1 << 14) }
+        inboxes = (0..<threads).map { _ in HandoffRing(capacity: RunNeeds.inboxSlots) }
         latencies = (0..<threads).map { _ in OpLatencies() }
         shared = .allocate(byteCount: threads * 64, alignment: 64)
         shared.initializeMemory(as: UInt8.self, repeating: 0, count: threads * 64)
@@ -96,20 +97,6 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         tables.deinitialize(count: threads)
         tables.deallocate()
         shared.deallocate()
-    }
-
-    /// The most slots one worker may hold: every allocate phase's count, and the
-    /// largest churn's live slots.
-    static func slotsNeeded(_ scenario: Scenario) -> Int {
-        var total = 0, churn = 0
-        for phase in scenario.phases {
-            switch phase.kind {
-            case .allocate(let spec): total += spec.count
-            case .churn(let spec): churn = max(churn, spec.live)
-            default: break
-            }
-        }
-        return max(total, churn) + 16
     }
 
     /// Ops the worker has done in the current step, as the progress line reads them.
@@ -146,6 +133,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
                            osRequests: target.kernelRequests(), contention: allLockUses.acquisitions == 0 ? nil : allLockUses.contentionRate,
                            finalHeapDigest: digest?.digest, finalHeapChunks: digest?.chunks)
         (report.placementAvailable, report.placementNote, report.numa) = numa.figures(scheduler)
+        report.endedEarly = scheduler.failure
         return report
     }
 

@@ -32,33 +32,57 @@ struct RunPlan {
             case .end: last
             case .never: false
             }
-            switch phase.kind {
-            case .respawn(let rounds):
+            switch Self.cut(phase, scenario) {
+            case .rounds(let rounds):
                 for round in 0..<rounds {
                     steps.append(Step(phase: index, check: checkAtEnd && round == rounds - 1, respawn: true, endsPhase: round == rounds - 1))
                 }
-            case .allocate(let spec):
-                split(index, total: spec.count, schedule: schedule, checkAtEnd: checkAtEnd)
-            case .churn(let spec):
-                if case .ops(let ops) = spec.length { split(index, total: ops, schedule: schedule, checkAtEnd: checkAtEnd) } else {
-                    steps.append(Step(phase: index, check: checkAtEnd, endsPhase: true))
+            case .everyOps(let every, let total):
+                var done = 0
+                while done < total {
+                    let ops = min(every, total - done)
+                    steps.append(Step(phase: index, ops: ops, opsBefore: done, check: true, endsPhase: done + ops == total))
+                    done += ops
                 }
-            default:
+            case .whole:
                 steps.append(Step(phase: index, check: checkAtEnd, endsPhase: true))
             }
         }
     }
 
-    private mutating func split(_ phase: Int, total: Int, schedule: CheckSchedule, checkAtEnd: Bool) {
-        guard case .everyOps(let every) = schedule, every < total else {
-            steps.append(Step(phase: phase, check: checkAtEnd, endsPhase: true))
-            return
+    /// How a phase is cut into steps.
+    enum Cut: Equatable {
+        /// One step.
+        case whole
+        /// One step per respawn round.
+        case rounds(Int)
+        /// `total` ops per worker in steps of `every` (fewer in the last), `every < total`.
+        case everyOps(every: Int, total: Int)
+
+        /// The number of steps.
+        var steps: Int {
+            switch self {
+            case .whole: 1
+            case .rounds(let rounds): rounds
+            // total - 1 cannot overflow: every < total.
+            case .everyOps(let every, let total): (total - 1) / every + 1
+            }
         }
-        var done = 0
-        while done < total {
-            let ops = min(every, total - done)
-            steps.append(Step(phase: phase, ops: ops, opsBefore: done, check: true, endsPhase: done + ops == total))
-            done += ops
+    }
+
+    /// How `phase` of `scenario` is cut into steps: what both the plan and `RunNeeds`
+    /// go by.
+    static func cut(_ phase: Phase, _ scenario: Scenario) -> Cut {
+        let total: Int
+        switch phase.kind {
+        case .respawn(let rounds): return .rounds(rounds)
+        case .allocate(let spec): total = spec.count
+        case .churn(let spec):
+            guard case .ops(let ops) = spec.length else { return .whole }
+            total = ops
+        default: return .whole
         }
+        guard case .everyOps(let every) = phase.check ?? scenario.check, every < total else { return .whole }
+        return .everyOps(every: every, total: total)
     }
 }

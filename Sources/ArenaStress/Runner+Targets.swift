@@ -23,31 +23,10 @@ extension Runner {
         return PeerLibrary.availability(peer)?.description
     }
 
-    /// The pool for `point`: blocks of the largest size any phase asks for, as many as
-    /// the workers can hold at once (every allocate phase's count, the largest churn's
-    /// slots and what its remote frees may have in flight, a handoff's queued batches),
-    /// plus what the threads' caches may hold.
+    /// The pool for `point`, sized as `RunNeeds.pool` says.
     func pool(_ point: SweepPoint) -> PoolTarget {
-        var blockSize = 0, allocated = 0, churn = 0, inFlight = 0, handoff = 0
-        for phase in scenario.phases {
-            switch phase.kind {
-            case .allocate(let spec):
-                blockSize = max(blockSize, spec.size.maxSize)
-                allocated += spec.count
-            case .churn(let spec):
-                blockSize = max(blockSize, spec.size.maxSize)
-                churn = max(churn, spec.live)
-                // A remote free waits in the next worker's inbox (a ring of 2^14) while its slot refills.
-                if spec.remoteFree > 0 { inFlight = 1 << 14 }
-            case .handoff(let spec):
-                blockSize = max(blockSize, spec.size.maxSize)
-                // A producer's batches: 16 buffers, a queue of 8 among them.
-                handoff = max(handoff, 17 * spec.batch)
-            default: break
-            }
-        }
-        let perThread = allocated + churn + inFlight + handoff + 2 * 64
-        return PoolTarget(blockSize: blockSize, capacity: perThread * point.threads)
+        let pool = RunNeeds.pool(scenario, threads: point.threads)
+        return PoolTarget(blockSize: pool.blockSize, capacity: pool.blocks)
     }
 
     /// The report of a point whose target could not be loaded (`unsupported` was not

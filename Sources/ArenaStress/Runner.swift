@@ -20,6 +20,9 @@ public final class Runner {
     private let observer: RunObserver
     /// The topology workers are placed on and the kernel's memory binding, as probed.
     public let placement: PlacementEnvironment
+    /// Thread starts granted to each point's workers, standing in for a kernel that runs
+    /// out of threads (tests); nil for as many as the kernel gives.
+    public var threadStartLimit: Int?
 
     /// A runner for `scenario`, telling `observer` how it goes; `placement` is this
     /// machine, probed, unless given (a refusing kernel, in tests).
@@ -69,10 +72,15 @@ public final class Runner {
     }
 
     /// Runs every sweep point and judges the expectations. The scenario must have no
-    /// `unsupported` problems.
+    /// `unsupported` problems. A point the machine cut short (`PointReport.endedEarly`)
+    /// is the last: the report holds what ran.
     public func run() -> RunReport {
         let started = Date()
-        let points = scenario.sweepPoints.map(runPoint)
+        var points: [PointReport] = []
+        for point in scenario.sweepPoints {
+            points.append(runPoint(point))
+            if points[points.count - 1].endedEarly != nil { break }
+        }
         return RunReport(scenario: scenario, file: scenario.source, startedAt: started, host: Self.host(), points: points)
     }
 
@@ -113,7 +121,8 @@ public final class Runner {
     // Generic and in this module, so that each target's PointRun is specialised: its
     // workers' loops call the allocator directly.
     private func run<T: StressTarget>(_ point: SweepPoint, on target: T, _ numa: PointPlacement) -> PointReport {
-        PointRun(scenario: scenario, point: point, target: target, numa: numa, observer: observer).run()
+        PointRun(scenario: scenario, point: point, target: target, numa: numa, observer: observer,
+                 threadStartLimit: threadStartLimit).run()
     }
 
     /// The model's tunables for `point`: the scenario's, the point's arena_max over them.

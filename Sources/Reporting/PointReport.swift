@@ -14,6 +14,10 @@ public struct PointReport: Sendable, Codable {
     public var expectations: [ExpectationOutcome]
     /// The phase after which the run stopped because the heap was found broken.
     public var stoppedAfter: String?
+    /// Why the point ended before its last phase although the heap was sound: what the
+    /// machine refused midway (a worker thread), in one line. The phases that ran are
+    /// reported; nil when every phase ran.
+    public var endedEarly: String?
     /// The kernel requests over the whole run, where the target counts them.
     public var osRequests: Int?
     /// Contended over all acquisitions of every arena lock over the run, where counted.

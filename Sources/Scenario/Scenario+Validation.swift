@@ -70,11 +70,11 @@ extension Validator {
         var t = ScenarioTunables()
         if let node = f["arena_max"] {
             t.arenaMaxSweep = oneOrMany(node, path: f.path("arena_max")) { v, node, path in
-                v.int(node, path: path, in: 0...65536)
+                v.int(node, path: path, in: 0...Scenario.maxArenaMax)
             } ?? []
             t.arenaMax = t.arenaMaxSweep.first
         }
-        t.arenaTest = f["arena_test"].flatMap { int($0, path: f.path("arena_test"), in: 0...65536) }
+        t.arenaTest = f["arena_test"].flatMap { int($0, path: f.path("arena_test"), in: 0...Scenario.maxArenaMax) }
         t.tcacheCount = f["tcache_count"].flatMap {
             int($0, path: f.path("tcache_count"), in: 0...65535, note: " (glibc's MAX_TCACHE_COUNT)")
         }

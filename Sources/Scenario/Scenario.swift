@@ -80,6 +80,8 @@ public struct Scenario: Sendable, Codable, Equatable {
 
     /// The most worker threads a run may have.
     public static let maxThreads = 1024
+    /// The largest `tunables.arena_max` (and `arena_test`).
+    public static let maxArenaMax = 65536
     /// The most operations, slots or rounds any count may ask for.
     public static let maxCount = 10_000_000_000
 

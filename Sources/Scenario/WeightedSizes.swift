@@ -27,6 +27,20 @@ public struct WeightedSizes: Sendable, Codable, Equatable {
         cumulative = sums
     }
 
+    private enum CodingKeys: String, CodingKey { case sizes, weights, cumulative }
+
+    /// The table of a report's scenario, built again from its sizes and weights (an
+    /// edited report cannot hand sampling a table that does not hold together).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let sizes = try c.decode([Int].self, forKey: .sizes), weights = try c.decode([Double].self, forKey: .weights)
+        guard sizes.count == weights.count, let table = WeightedSizes(zip(sizes, weights).map { (size: $0, weight: $1) }) else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: c.codingPath, debugDescription: "weighted sizes: sizes and weights do not pair up, or no weight is positive"))
+        }
+        self = table
+    }
+
     /// The weighted mean size.
     public var mean: Double {
         zip(sizes, weights).reduce(0) { $0 + Double($1.0) * $1.1 } / weights.reduce(0, +)

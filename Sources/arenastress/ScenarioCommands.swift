@@ -6,26 +6,40 @@ import Scenario
 
 /// Loading scenario files for the commands: every file's problems, or the scenarios.
 enum ScenarioFiles {
-    /// The scenarios in `paths`, or, if any file has a problem (bad input or something
-    /// this build cannot run), every problem printed on standard error and exit 2.
-    /// With `targets` (`--target`), what each target can run is asked at run time instead.
+    /// The scenarios in `paths`, or, if any file has a problem (bad input, something
+    /// this build cannot run, or more than this machine gives), every problem printed
+    /// on standard error and exit 2. With `targets` (`--target`), what each target can
+    /// run is asked at run time instead.
     static func load(_ paths: [String], targets: [Target]? = nil) throws -> [Scenario] {
         var scenarios: [Scenario] = []
         var problems: [ScenarioProblem] = []
         for path in paths {
             do {
                 let scenario = try ScenarioLoader.load(path: path)
-                let unsupported = targets == nil ? Runner.unsupported(scenario) : []
+                let unsupported = (targets == nil ? Runner.unsupported(scenario) : []) + machineProblems(scenario)
                 if unsupported.isEmpty { scenarios.append(scenario) } else { problems += unsupported }
             } catch {
                 problems += error.problems
             }
         }
-        guard problems.isEmpty else {
-            FileHandle.standardError.write(Data(problems.map { "\($0)\n" }.joined().utf8))
-            throw ExitCode(2)
-        }
+        try refuse(problems)
         return scenarios
+    }
+
+    /// What the scenario in its file would need before its first op and this machine
+    /// does not give, each at the key responsible (`locate` overrides the place of a key).
+    static func machineProblems(_ scenario: Scenario, locate: (String) -> SourceLocation? = { _ in nil }) -> [ScenarioProblem] {
+        RunNeeds(scenario).problems(on: .current) { key in
+            locate(key) ?? ScenarioLoader.location(of: key, inFile: scenario.source)
+                ?? SourceLocation(file: scenario.source, line: 1, column: 1)
+        }
+    }
+
+    /// Prints `problems` on standard error and exits 2, if there are any.
+    static func refuse(_ problems: [ScenarioProblem]) throws {
+        guard !problems.isEmpty else { return }
+        FileHandle.standardError.write(Data(problems.map { "\($0)\n" }.joined().utf8))
+        throw ExitCode(2)
     }
 }
 
@@ -74,6 +88,11 @@ struct RunOutput: ParsableArguments {
         if !quiet { say(Summary.text(report)) }
         say("report: \(folder)/report.json")
         if !quiet { say("read:   \(folder)/report.md (or index.html, with the charts)") }
+        if let cut = report.points.first(where: { $0.endedEarly != nil }), let why = cut.endedEarly {
+            let point = "\(cut.target), \(cut.point.threads) threads, \(cut.point.arenas.rawValue)"
+            FileHandle.standardError.write(Data("arenastress: \(report.file): \(point): \(why); the run ended there, its report holds what ran\n".utf8))
+            throw ExitCode(2)
+        }
         return report
     }
 
@@ -134,27 +153,41 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var output: RunOutput
 
-    func validate() throws {
-        func ints(_ text: String?, _ name: String, _ range: ClosedRange<Int>) throws {
-            guard let text else { return }
-            for part in text.split(separator: ",") {
-                guard let n = Int(part.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
-                    throw ValidationError("--\(name): '\(part)' is not a number in \(range.lowerBound)...\(range.upperBound)")
+    func validate() throws { _ = try overrides() }
+
+    /// The flags' lists: thread counts, arena policies, arena_max values (nil: the file's).
+    private func overrides() throws -> (threads: [Int]?, arenas: [ArenaPolicyName]?, arenaMax: [Int]?) {
+        let threads = try self.threads.map { try FlagValues.ints($0, flag: "threads", in: 1...Scenario.maxThreads, example: "1,2,4,8") }
+        let arenaMax = try self.arenaMax.map { try FlagValues.ints($0, flag: "arena-max", in: 0...Scenario.maxArenaMax, example: "1,2,8") }
+        let known = ArenaPolicyName.allCases.map(\.rawValue)
+        let arenas = try self.arenas.map { text in
+            try FlagValues.list(text, flag: "arenas", example: known.joined(separator: ",")).map { name in
+                guard let policy = ArenaPolicyName(rawValue: name) else {
+                    throw ValidationError("--arenas: unknown policy '\(name)'; known: \(known.joined(separator: ", "))")
                 }
+                return policy
             }
         }
-        try ints(threads, "threads", 1...1024)
-        try ints(arenaMax, "arena-max", 0...4096)
-        for part in arenas?.split(separator: ",") ?? [] where ArenaPolicyName(rawValue: String(part)) == nil {
-            throw ValidationError("--arenas: unknown policy '\(part)'; known: glibc, per-thread, shared")
-        }
+        return (threads, arenas, arenaMax)
     }
 
     func run() throws {
         var scenario = try ScenarioFiles.load([file], targets: selection.targets)[0]
-        if let threads { scenario.threads.counts = threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! } }
-        if let arenas { scenario.threads.arenas = arenas.split(separator: ",").map { ArenaPolicyName(rawValue: String($0))! } }
-        if let arenaMax { scenario.tunables.arenaMaxSweep = arenaMax.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! } }
+        let (threads, arenas, arenaMax) = try overrides()
+        if let threads { scenario.threads.counts = threads }
+        if let arenas { scenario.threads.arenas = arenas }
+        if let arenaMax {
+            guard selection.targets != nil || scenario.target == .model else {
+                throw ValidationError("--arena-max: only target 'model' takes tunables, \(file)'s target is '\(scenario.target.rawValue)'")
+            }
+            scenario.tunables.arenaMaxSweep = arenaMax
+            scenario.tunables.arenaMax = arenaMax.first
+        }
+        // The flags' thread counts may need more than the file's did.
+        if let problem = ScenarioFiles.machineProblems(scenario).first(where: { threads != nil && $0.message.hasPrefix("threads.count") }) {
+            throw ValidationError("--threads: \(problem.message.drop { $0 != " " }.dropFirst())")
+        }
+        try ScenarioFiles.refuse(ScenarioFiles.machineProblems(scenario))
         let report = try selection.targets.map { try output.run(scenario, on: $0) } ?? output.run(scenario)
         try output.writeJUnit([report])
         if !report.passed { throw ExitCode(1) }
@@ -216,6 +249,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let earlier = try ReportCommand.load(report)
+        try Self.check(earlier.scenario, of: report)
         // A report of `run --target` holds points of several targets: each runs again.
         var targets: [Target] = []
         for name in earlier.points.map(\.target) {
@@ -232,6 +266,31 @@ struct ReplayCommand: ParsableCommand {
             output.say("replay \(point): ops and violations \(same ? "the same" : "DIFFER") as in \(report)")
         }
         if !again.passed { throw ExitCode(1) }
+    }
+
+    /// Refuses (exit 2) a report's scenario that a file with its values would not pass:
+    /// the validator's problems and what this machine cannot give, each at the report's
+    /// `scenario` key with the field named (an edited report, say).
+    static func check(_ scenario: Scenario, of report: String) throws {
+        let place = scenarioKey(in: report)
+        var problems: [ScenarioProblem] = []
+        do {
+            try ScenarioLoader.validate(scenario, as: report)
+            problems = RunNeeds(scenario).problems(on: .current) { _ in place }
+        } catch {
+            problems = error.problems
+        }
+        try ScenarioFiles.refuse(problems.map { ScenarioProblem(location: place, message: "scenario: \($0.message)") })
+    }
+
+    /// Where the top-level `"scenario"` key of a report (pretty-printed JSON) is.
+    static func scenarioKey(in report: String) -> SourceLocation {
+        let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.hasPrefix("  \"scenario\"") {
+            return SourceLocation(file: report, line: i + 1, column: 3)
+        }
+        return SourceLocation(file: report, line: 1, column: 1)
     }
 
     static func describe(_ error: DecodingError) -> String {

@@ -27,6 +27,7 @@ enum Summary {
             for v in point.violations.prefix(5) { lines.append("  violation after \(v.phase): \(v.invariant) \(v.message)") }
             if point.violations.count > 5 { lines.append("  ... \(point.violations.count - 5) more violations") }
             if let stopped = point.stoppedAfter { lines.append("  stopped after \(stopped): the heap is broken") }
+            if let why = point.endedEarly { lines.append("  ended early: \(why)") }
             for e in point.expectations {
                 lines.append("  \(e.held ? "held  " : "FAILED") \(e.expectation): \(e.measured)\(e.held ? "" : "  (\(e.location))")")
             }

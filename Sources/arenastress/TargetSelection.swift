@@ -45,6 +45,8 @@ extension RunOutput {
             if !quiet { FileHandle.standardError.write(Data("target \(target.rawValue):\n".utf8)) }
             let observer: RunObserver = quiet ? SilentObserver() : ProgressPrinter()
             points += Runner(scenario: variant, observer: observer).run().points
+            // The machine refused something midway: the run ends with what ran.
+            if points.contains(where: { $0.endedEarly != nil }) { break }
         }
         guard !points.isEmpty else {
             FileHandle.standardError.write(Data("arenastress: \(scenario.name): none of the targets could run\n".utf8))
