@@ -46,16 +46,18 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError(
                 "--single takes a single-threaded workload: \(Workload.all.map(\.name).joined(separator: ", "))")
         }
-        if let reps, reps < 1 { throw ValidationError("--reps must be at least 1") }
+        try FlagValues.check(reps, flag: "reps", in: 1...Self.maxReps)
+        try FlagValues.check(ops, flag: "ops", in: (single == nil ? 1 : 0)...Self.maxOps)
+        let walksHeap = workloadNames.isEmpty ? single == nil : workloadNames.contains { BenchRunner.checkWalkNames.contains($0) }
+        if walksHeap, let ops, ops > Self.maxCheckWalkChunks {
+            throw ValidationError("--ops: check-walk builds a heap of --ops chunks first, at most \(Self.maxCheckWalkChunks); found \(ops)")
+        }
         if single != nil {
             guard let target, target != .plain else { throw ValidationError("--single needs --target model, glibc or a peer") }
             if let missing = target.unavailability { throw ValidationError(missing) }
             guard workloadNames.isEmpty, reps == nil, json == nil, !quiet else {
                 throw ValidationError("--single takes only --target and --ops")
             }
-            if let ops, ops < 0 { throw ValidationError("--ops must not be negative") }
-        } else if let ops, ops < 1 {
-            throw ValidationError("--ops must be at least 1")
         }
     }
 
@@ -91,6 +93,12 @@ struct BenchCommand: ParsableCommand {
         try report.write(to: path)
         print("report: \(URL(fileURLWithPath: path).standardizedFileURL.path)")
     }
+
+    /// The most timed repetitions, malloc+free pairs, and chunks of a check-walk heap
+    /// (its ledger and heap are built in memory) that the options take.
+    static let maxReps = 1000
+    static let maxOps = 1_000_000_000
+    static let maxCheckWalkChunks = 100_000_000
 
     /// Every workload's name, in the order the bench runs them.
     static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name) + BenchRunner.checkWalkNames + BenchRunner.harnessNames

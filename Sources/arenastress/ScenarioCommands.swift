@@ -57,6 +57,11 @@ struct RunOutput: ParsableArguments {
     @Option(help: "Also write JUnit XML here: each scenario a test suite, each point's expectation a test case.")
     var junit: String?
 
+    func validate() throws {
+        if reports.isEmpty { throw ValidationError("--reports: expected a folder, found ''") }
+        if junit == "" { throw ValidationError("--junit: expected a file, found ''") }
+    }
+
     /// Writes the JUnit file for `reports`, if one was asked for.
     func writeJUnit(_ reports: [RunReport]) throws {
         guard let junit else { return }

@@ -30,7 +30,7 @@ struct TraceGenCommand: ParsableCommand {
         if TraceKind(rawValue: kind) == nil {
             throw ValidationError("unknown kind '\(kind)'; known: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let ops, ops < 0 { throw ValidationError("--ops must not be negative") }
+        try FlagValues.check(ops, flag: "ops", in: 0...TraceCommands.maxOps)
     }
 
     func run() throws {
@@ -117,7 +117,12 @@ struct FidelityCommand: ParsableCommand {
     var keep: String?
 
     func validate() throws {
-        if traces < 0 || ops < 0 { throw ValidationError("--traces and --ops must not be negative") }
+        try FlagValues.check(traces, flag: "traces", in: 0...TraceCommands.maxTraces)
+        try FlagValues.check(ops, flag: "ops", in: 0...TraceCommands.maxOps)
+        // Random trace i has seed --seed + i.
+        if traces > 0, seed > UInt64.max - UInt64(traces - 1) {
+            throw ValidationError("--seed: \(seed) + \(traces) traces runs past the largest seed, \(UInt64.max)")
+        }
     }
 
     func run() throws {
@@ -156,7 +161,8 @@ struct FidelityCommand: ParsableCommand {
                 randomOps += c.ops
                 randomIdentical += c.identical
             }
-            print("random: \(traces) traces of \(self.ops) ops, seeds \(seed) to \(seed + UInt64(traces) - 1): \(randomIdentical)/\(randomOps) ops identical")
+            let seeds = traces == 0 ? "" : ", seeds \(seed) to \(seed + UInt64(traces - 1))"
+            print("random: \(traces) traces of \(self.ops) ops\(seeds): \(randomIdentical)/\(randomOps) ops identical")
         } catch {
             try TraceCommands.fail("arenastress: \(error)", status: 1)
         }
@@ -170,6 +176,11 @@ struct FidelityCommand: ParsableCommand {
 
 /// What the trace commands share.
 enum TraceCommands {
+    /// The most ops a generated trace may have (it is made in memory), and the most
+    /// random traces one fidelity run makes.
+    static let maxOps = 100_000_000
+    static let maxTraces = 1_000_000
+
     /// Prints `message` on standard error and exits with `status`.
     static func fail(_ message: String, status: Int32) throws -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))

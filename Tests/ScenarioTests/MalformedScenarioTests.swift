@@ -4,7 +4,9 @@ import Testing
 
 /// Every file in `Malformed/` is refused with exactly the problems its `# expect:` lines
 /// name (`# expect: LINE:COLUMN: substring of the message`, one per problem, in file
-/// order). The CLI's tests use the same files.
+/// order). A file with `# needs:` lines instead is valid, but needs more than any machine
+/// gives: the loader accepts it, the command line refuses it there (`CommandLineTests`,
+/// `RunNeedsTests`). The CLI's tests use the same files.
 @Suite struct MalformedScenarioTests {
     static let directory: URL = Bundle.module.resourceURL!.appendingPathComponent("Malformed")
 
@@ -20,10 +22,10 @@ import Testing
         var description: String { "\(line):\(column): \(substring)" }
     }
 
-    static func expectations(in text: String) -> [Expected] {
+    static func expectations(in text: String, marker: String = "# expect: ") -> [Expected] {
         text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { line -> Expected? in
-            guard line.hasPrefix("# expect: ") else { return nil }
-            let parts = line.dropFirst("# expect: ".count).split(separator: ":", maxSplits: 2)
+            guard line.hasPrefix(marker) else { return nil }
+            let parts = line.dropFirst(marker.count).split(separator: ":", maxSplits: 2)
             guard parts.count == 3, let l = Int(parts[0]), let c = Int(parts[1]) else { return nil }
             return Expected(line: l, column: c, substring: parts[2].trimmingCharacters(in: .whitespaces))
         }
@@ -45,6 +47,11 @@ import Testing
         let path = Self.directory.appendingPathComponent(name).path
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let expected = Self.expectations(in: text)
+        if !Self.expectations(in: text, marker: "# needs: ").isEmpty {
+            #expect(expected.isEmpty, "\(name) has both '# expect:' and '# needs:' lines")
+            #expect(throws: Never.self, "\(name): the file itself is valid") { try ScenarioLoader.load(path: path) }
+            return
+        }
         try #require(!expected.isEmpty, "\(name) has no '# expect:' line")
         do {
             let scenario = try ScenarioLoader.load(path: path)
