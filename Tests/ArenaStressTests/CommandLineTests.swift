@@ -29,6 +29,72 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: reports), "a refused run wrote under \(reports)")
     }
 
+    /// A valid file whose run needs more than any machine gives before its first op
+    /// (`# needs:` in `Malformed/`): refused at the key responsible, saying what it would
+    /// need and what there is.
+    @Test func whatNoMachineGivesIsRefusedAtTheKeyResponsible() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.malformed).filter { $0.hasPrefix("needs-") }.sorted()
+        #expect(files.count >= 4)
+        for name in files {
+            let path = Self.malformed + "/" + name
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let needs = try #require(text.split(separator: "\n").first { $0.hasPrefix("# needs: ") }?.dropFirst("# needs: ".count))
+            let result = try TestSupport.run(Self.arenastress, ["validate", path])
+            #expect(result.status == 2, "\(name): exit \(result.status)")
+            #expect(result.err.hasPrefix("\(path):\(needs)"), "\(name): \(result.err)")
+            #expect(result.err.contains(" bytes") && result.err.contains("this machine has "), "\(name): \(result.err)")
+            #expect(result.err.split(separator: "\n").count == 1, "\(name): \(result.err)")
+        }
+    }
+
+    /// Flags that take numbers and lists: empty, zero, negative, huge or unknown values
+    /// are refused with one line and exit 2, and nothing runs.
+    @Test func badFlagValuesAreRefused() throws {
+        let reports = try TestSupport.scratchDirectory() + "/reports"
+        let scenario = TestSupport.packageRoot + "/Scenarios/message-pool.yaml"
+        let sweep = ["sweep", scenario, "--reports", reports]
+        let cases: [[String]] = [
+            sweep + ["--threads", ","], sweep + ["--threads", ""], sweep + ["--threads", "0"], sweep + ["--threads=-1"],
+            sweep + ["--threads", "1,,2"], sweep + ["--threads", "99999999999999999999"], sweep + ["--threads", "2000"],
+            sweep + ["--threads", "two"], sweep + ["--arenas", ""], sweep + ["--arenas", "glibc,bogus"], sweep + ["--arenas", ","],
+            sweep + ["--arena-max", "x"], sweep + ["--arena-max", "1,"], sweep + ["--arena-max", "70000"],
+            ["run", scenario, "--reports", ""], ["run", scenario, "--reports", reports, "--junit", ""],
+            ["bench", "--reps", "0"], ["bench", "--reps", "100000000"], ["bench", "--ops", "0"], ["bench", "--ops", "10000000000"],
+            ["bench", "--workload", "check-walk", "--ops", "500000000"],
+            ["trace-gen", "--kind", "random", "--ops", "9223372036854775807", "-o", reports + "/t.trace"],
+            ["fidelity", "--traces", "-1"], ["fidelity", "--ops", "9223372036854775807"],
+            ["fidelity", "--traces", "2", "--seed", "18446744073709551615"],
+        ]
+        for arguments in cases {
+            let result = try TestSupport.run(Self.arenastress, arguments)
+            #expect(result.status == 2, "\(arguments): exit \(result.status)\n\(result.err)")
+            #expect(result.err.hasPrefix("arenastress: "), "\(arguments): \(result.err)")
+            #expect(result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")
+            #expect(result.out.isEmpty, "\(arguments) printed: \(result.out)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: reports), "a refused command wrote under \(reports)")
+    }
+
+    /// A report whose scenario was edited is checked as its file would be: one line per
+    /// problem at the report's `scenario` key, the field named, exit 2, nothing run.
+    @Test func replayRefusesAnEditedReport() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let run = try TestSupport.run(Self.arenastress, ["run", "--quiet", TestSupport.packageRoot + "/Scenarios/message-pool.yaml",
+                                                         "--reports", directory + "/first"])
+        #expect(run.status == 0, "\(run.err)")
+        let line = try #require(run.out.split(separator: "\n").last { $0.hasPrefix("report: ") })
+        let report = try String(contentsOfFile: String(line.dropFirst("report: ".count)), encoding: .utf8)
+        let lines = report.split(separator: "\n", omittingEmptySubsequences: false)
+        let scenarioLine = try #require(lines.firstIndex { $0.hasPrefix("  \"scenario\"") }) + 1
+        // The thread counts are the only "counts" list in a report: set them to 0.
+        let edited = try #require(report.range(of: #""counts" : \[\s*\d+"#, options: .regularExpression))
+        let path = try TestSupport.file(report.replacingCharacters(in: edited, with: "\"counts\" : [ 0"), in: directory, named: "edited.json")
+        let replay = try TestSupport.run(Self.arenastress, ["replay", path, "--reports", directory + "/again"])
+        #expect(replay.status == 2, "\(replay.out)\(replay.err)")
+        #expect(replay.err == "\(path):\(scenarioLine):3: scenario: threads.count[0]: must be at least 1, found 0\n")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/again"))
+    }
+
     /// One bad file among good ones: nothing runs.
     @Test func oneBadFileStopsEveryRun() throws {
         let reports = try TestSupport.scratchDirectory() + "/reports"
