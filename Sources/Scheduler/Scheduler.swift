@@ -58,7 +58,7 @@ public final class Scheduler: @unchecked Sendable {
                     respawnAfter: (Int) -> Bool = { _ in false },
                     onRespawn: (WorkerContext) -> Void = { _ in }) {
         var threads = startThreads(body)
-        guard failure == nil else { return abandon(threads) }
+        guard failure == nil else { return endThreads(threads) }
         for phase in 0..<phases {
             let respawn = respawnAfter(phase) && phase < phases - 1
             control.withLock {
@@ -73,15 +73,15 @@ public final class Scheduler: @unchecked Sendable {
                 for t in threads { pthread_join(t, nil) }
                 for w in workers { onRespawn(w) }
                 threads = startThreads(body)
-                guard failure == nil else { return abandon(threads) }
+                guard failure == nil else { return endThreads(threads) }
             }
         }
-        abandon(threads)
+        endThreads(threads)
     }
 
-    /// Sends `threads` (the workers started, maybe not all) home: each leaves at the
-    /// start barrier, where those never started are counted as arrived.
-    private func abandon(_ threads: [pthread_t]) {
+    /// Ends `threads` (the workers started, maybe not all): each leaves at the start
+    /// barrier, where those never started are counted as arrived.
+    private func endThreads(_ threads: [pthread_t]) {
         control.withLock { $0.stop = true }
         startBarrier.arriveAbsent(workers.count - threads.count)
         startBarrier.wait()

@@ -47,6 +47,7 @@ enum LockWorkload {
                 }
             }
         })
+        ThreadedWorkload.exitIfRefused(scheduler)
         precondition(counter.load(as: Int.self) == perThread * threads, "arenastress: the lock did not exclude")
         let use = recordings.compactMap { $0.uses()[0] }.reduce(into: LockUse()) { $0.merge($1) }
         return Outcome(nanoseconds: scheduler.workers.map { $0.phaseNanoseconds[0] }.max() ?? 0,

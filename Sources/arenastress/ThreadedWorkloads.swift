@@ -126,12 +126,22 @@ enum ThreadedWorkload {
     private static func outcome<T: StressTarget>(_ target: T, _ scheduler: Scheduler, measuredPhase: Int,
                                                  _ checksums: UnsafeMutablePointer<UInt64>, _ threads: Int,
                                                  _ requestsBefore: Int?) -> Outcome {
+        exitIfRefused(scheduler)
         let uses = target.takeLockUses()
         let use = uses.isEmpty ? nil : uses.reduce(into: LockUse()) { $0.merge($1.use) }
         return Outcome(nanoseconds: scheduler.workers.map { $0.phaseNanoseconds[measuredPhase] }.max() ?? 0,
                        checksum: (0..<threads).reduce(0) { $0 &+ checksums[$1 * 8] },
                        osRequests: target.kernelRequests().flatMap { after in requestsBefore.map { after - $0 } },
                        lockAcquisitions: use?.acquisitions, contended: use?.contended)
+    }
+
+    /// A worker thread the kernel refused: one line and exit 2, as bad input (the
+    /// figures would be of a workload that did not run).
+    static func exitIfRefused(_ scheduler: Scheduler) {
+        guard let failure = scheduler.failure else { return }
+        let line = "arenastress: bench: \(failure)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        exit(2)
     }
 
     /// Workers on the CPUs this process may use, filled in order.
