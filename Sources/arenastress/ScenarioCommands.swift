@@ -16,8 +16,14 @@ enum ScenarioFiles {
         for path in paths {
             do {
                 let scenario = try ScenarioLoader.load(path: path)
-                let unsupported = (targets == nil ? Runner.unsupported(scenario) : []) + machineProblems(scenario)
-                if unsupported.isEmpty { scenarios.append(scenario) } else { problems += unsupported }
+                var refused = targets == nil ? Runner.unsupported(scenario) : []
+                // What a run needs depends on its target (the pool reserves its blocks).
+                for target in targets ?? [scenario.target] {
+                    var variant = scenario
+                    variant.target = target
+                    refused += machineProblems(variant).filter { !refused.contains($0) }
+                }
+                if refused.isEmpty { scenarios.append(scenario) } else { problems += refused }
             } catch {
                 problems += error.problems
             }
@@ -27,11 +33,10 @@ enum ScenarioFiles {
     }
 
     /// What the scenario in its file would need before its first op and this machine
-    /// does not give, each at the key responsible (`locate` overrides the place of a key).
-    static func machineProblems(_ scenario: Scenario, locate: (String) -> SourceLocation? = { _ in nil }) -> [ScenarioProblem] {
+    /// does not give, each at the key responsible.
+    static func machineProblems(_ scenario: Scenario) -> [ScenarioProblem] {
         RunNeeds(scenario).problems(on: .current) { key in
-            locate(key) ?? ScenarioLoader.location(of: key, inFile: scenario.source)
-                ?? SourceLocation(file: scenario.source, line: 1, column: 1)
+            ScenarioLoader.location(of: key, inFile: scenario.source) ?? SourceLocation(file: scenario.source, line: 1, column: 1)
         }
     }
 
