@@ -1,3 +1,5 @@
+import ArenaModel
+
 /// The corruption corpus (shared/design/invariants.md): each kind a deliberate fault a
 /// scenario phase can inject with `Corruptor.inject`. "Foreign" addresses lie in the
 /// corruptor's own page, outside every heap, so that the model can follow them after
@@ -58,4 +60,78 @@ public enum CorruptionKind: String, CaseIterable, Sendable, Codable {
     /// seed in two) by a multiple of 16. Revert it before the `ArenaSet` goes away: its
     /// deinit unmaps each mmapped chunk by the size the chunk says.
     case mmapSize = "mmap-size"
+}
+
+extension CorruptionKind {
+    /// The checks that catch this kind: the corpus table's "caught by" column of
+    /// invariants.md, as invariants of the heap checker and glibc's runtime checks. A
+    /// kind is detected when one of them fires, not on any finding at all.
+    public var caughtBy: CatchingChecks {
+        switch self {
+        // "tcache key check; L6"
+        case .doubleFreeTcache: CatchingChecks([.l6], [.freeDoubleFreeTcache])
+        // "L6 (cycle/duplicate); fasttop only for a,a"
+        case .fastbinDup: CatchingChecks([.l6], [.doubleFreeFasttop])
+        // "L2, L10; memory corruption (fast)"
+        case .fastbinDupIntoForeign: CatchingChecks([.l2, .l10], [.mallocMemoryCorruptionFast])
+        // "L2, L10"
+        case .tcachePoisoning: CatchingChecks([.l2, .l10], [])
+        // "free(): invalid pointer / not in any heap": a list entry in no heap is L2's finding.
+        case .houseOfSpirit: CatchingChecks([.l2], [.freeInvalidPointer])
+        // "W3/W4 (prev_size disagrees with walk); L7"
+        case .unsafeUnlink: CatchingChecks([.w3, .w4, .l7], [])
+        // "W1/W2/W3"
+        case .poisonNullByte: CatchingChecks([.w1, .w2, .w3], [])
+        // "W1, G2; invalid next size": each of glibc's "invalid next size" checks.
+        case .overlappingChunks:
+            CatchingChecks([.w1, .g2], [.freeInvalidNextSizeFast, .freeInvalidNextSizeNormal, .mallocInvalidNextSizeUnsorted, .reallocInvalidNextSize])
+        // "W1, G2"
+        case .overlappingInUse: CatchingChecks([.w1, .g2], [])
+        // "W1 (top end), W6; corrupted top size"
+        case .houseOfForce: CatchingChecks([.w1, .w6], [.mallocCorruptedTopSize])
+        // "W1 (top end != heap end)"
+        case .topShrink: CatchingChecks([.w1], [])
+        // "L1; unsorted double linked list corrupted"
+        case .unsortedBk: CatchingChecks([.l1], [.mallocUnsortedCorrupted])
+        // "L4, L1"
+        case .largeNextsize: CatchingChecks([.l4, .l1], [])
+        // "W7"
+        case .arenaFlag: CatchingChecks([.w7], [])
+        // "L9"
+        case .tcacheCount: CatchingChecks([.l9], [])
+        // "L1/L2/L10 by where it lands"
+        case .useAfterFreeWrite: CatchingChecks([.l1, .l2, .l10], [])
+        // "W2/W3 and G3"
+        case .overflowIntoNext: CatchingChecks([.w2, .w3, .g3], [])
+        // "G3"
+        case .canaryScribble: CatchingChecks([.g3], [])
+        // "G5"
+        case .mmapSize: CatchingChecks([.g5], [])
+        }
+    }
+}
+
+/// The checks that catch one corruption kind: invariants the heap checker reports and
+/// runtime checks of glibc's that the model makes.
+public struct CatchingChecks: Sendable, Equatable, CustomStringConvertible {
+    public let invariants: [InvariantID]
+    public let runtime: [MallocCheck]
+
+    init(_ invariants: [InvariantID], _ runtime: [MallocCheck]) {
+        self.invariants = invariants
+        self.runtime = runtime
+    }
+
+    /// Whether a finding of the invariant named `id` (`W3`, `L6`) is one of these checks.
+    public func catches(invariant id: String) -> Bool { invariants.contains { $0.rawValue == id } }
+
+    /// Whether a runtime check that printed glibc's `message` is one of these checks.
+    public func catches(runtimeMessage message: String) -> Bool { runtime.contains { $0.message == message } }
+
+    /// The checks in words: `L2, L10; "malloc(): memory corruption (fast)"`.
+    public var description: String {
+        let ids = invariants.map(\.rawValue).joined(separator: ", ")
+        let messages = runtime.map { "\"\($0.message)\"" }.joined(separator: ", ")
+        return [ids, messages].filter { !$0.isEmpty }.joined(separator: "; ")
+    }
 }
