@@ -5,13 +5,12 @@ import ArenaModel
 // to find what it needs among the workload's blocks.
 extension Corruptor {
     /// Blocks of `sizes` whose chunks follow each other, in that order, all held by the
-    /// ledger. Every free chunk of the thread's arena is taken first, and the thread's
-    /// tcache bins for `sizes` emptied, so that top alone serves them: one after another.
+    /// ledger. The thread's tcache bins for `sizes` are emptied first, and with them every
+    /// free chunk of its arena, so that top alone serves them: one after another.
     func adjacentRun(_ sizes: [Int], _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) throws -> [UInt] {
         // Top can move to a new heap (a non-main heap full, the break refused) between
         // two of the blocks: the next try starts on the new top.
         for _ in 0..<4 {
-            try drainArena(set, thread, &ledger)
             for size in Set(sizes) { try drainTcacheBin(size, set, thread, &ledger) }
             var blocks: [UInt] = []
             for size in sizes { blocks.append(try hold(size, thread, &ledger)) }

@@ -95,8 +95,12 @@ public final class Corruptor {
         return blocks
     }
 
-    /// Empties the tcache bin that serves `size`: up to tcache_count blocks taken and held.
+    /// Empties the tcache bin that serves `size`, so that it stays empty while the recipe
+    /// takes its blocks: the arena's bins first (a request served from a fastbin or a
+    /// small bin moves that bin's other chunks into the tcache), then up to tcache_count
+    /// blocks taken and held. The thread's requests then come from top.
     func drainTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) throws {
+        try drainArena(set, thread, &ledger)
         for _ in 0..<set.parameters.tcacheCount { _ = try hold(size, thread, &ledger) }
     }
 
