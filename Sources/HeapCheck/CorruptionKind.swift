@@ -1,15 +1,19 @@
 import ArenaModel
 
 /// The corruption corpus (shared/design/invariants.md): each kind a deliberate fault a
-/// scenario phase can inject with `Corruptor.inject`. "Foreign" addresses lie in the
-/// corruptor's own page, outside every heap, so that the model can follow them after
-/// the injection without faulting, as glibc would follow an attacker's pointer.
+/// scenario phase can inject with `Corruptor.inject`. Each recipe shapes the heap it
+/// needs (`Corruptor+Shaping.swift`): it empties bins and takes fresh chunks from top,
+/// so it sets itself up whatever the workload left; the tcache kinds need a tcache.
+/// "Foreign" addresses lie in the corruptor's own page, outside every heap, so that the
+/// model can follow them after the injection without faulting, as glibc would follow an
+/// attacker's pointer.
 public enum CorruptionKind: String, CaseIterable, Sendable, Codable {
     /// `free(a); free(a)` on a tcache-sized block: the second free finds a's tcache key
     /// (a+8) and walks the bin. Writes nothing itself.
     case doubleFreeTcache = "double-free-tcache"
     /// With the size's tcache bin full, `free(a); free(b); free(a)` on fastbin-sized
-    /// blocks: the fastbin becomes a -> b -> a. Writes nothing itself.
+    /// blocks of the thread's arena (not from its tcache, which may hold other arenas'
+    /// chunks): the fastbin becomes a -> b -> a. Writes nothing itself.
     case fastbinDup = "fastbin-dup"
     /// fastbin-dup, then 8 bytes at a+0x10 (a's fd): the safe-linked address of a fake
     /// chunk in the foreign page, `((a+0x10) >> 12) ^ fake`.
@@ -17,9 +21,9 @@ public enum CorruptionKind: String, CaseIterable, Sendable, Codable {
     /// Frees b then a into an emptied tcache bin, then 8 bytes at a's user pointer (its
     /// `next`): `(mem >> 12) ^ foreign`.
     case tcachePoisoning = "tcache-poisoning"
-    /// Writes a fake chunk header (16 bytes: prev_size 0, size S|PREV_INUSE) and the next
-    /// fake header (0x21) into the foreign page, then frees the fake chunk; one seed in
-    /// four misaligns it by 8.
+    /// Writes a fake chunk header (16 bytes: prev_size 0, size S|PREV_INUSE, S a tcache
+    /// size, or without a tcache a fastbin size) and the next fake header (0x21) into
+    /// the foreign page, then frees the fake chunk; one seed in four misaligns it by 8.
     case houseOfSpirit = "house-of-spirit"
     /// Blocks a (a large chunk) and b adjacent: 48 bytes at a's user pointer (a fake free
     /// chunk: prev_size 0, size a-0x10, fd holder-0x18, bk holder-0x10, null nextsize
@@ -48,8 +52,9 @@ public enum CorruptionKind: String, CaseIterable, Sendable, Codable {
     /// Two bytes in the thread's tcache_perthread_struct: one bin's count moved away
     /// from its list's length.
     case tcacheCount = "tcache-count"
-    /// 8 random bytes over a link of a freed chunk: a tcache entry's next or key, a
-    /// fastbin chunk's fd, an unsorted or large-bin chunk's fd or bk.
+    /// 8 random bytes over a link of a freed chunk: a tcache entry's next, a fastbin
+    /// chunk's fd, an unsorted or large-bin chunk's fd or bk (without a tcache or
+    /// fastbins, always the last).
     case useAfterFreeWrite = "use-after-free-write"
     /// 0x41 bytes from a + request over the rest of a, the next chunk's prev_size and
     /// size, and 0-8 bytes of its user data.

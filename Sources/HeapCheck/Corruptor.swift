@@ -147,7 +147,8 @@ public final class Corruptor {
 }
 
 /// Why an injection could not be set up: the model would not give the blocks its recipe
-/// needs (a NULL, or no chunks side by side).
+/// needs (a NULL, or no chunks side by side), or lacks what the kind works on (a
+/// tcache, fastbins).
 public struct InjectionSetUpFailure: Error, CustomStringConvertible {
     public let description: String
 }
