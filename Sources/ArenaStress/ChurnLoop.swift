@@ -80,7 +80,7 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
     }
 
     /// Makes up to `limit` ops, or ops until `deadline`; returns how many it made (fewer
-    /// after a failed call).
+    /// once the allocator has stopped: see `PointRun.allocationFailed`).
     mutating func run(limit: Int, deadline: UInt64) -> Int {
         var done = 0
         while done < limit {
@@ -111,7 +111,8 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
         return done
     }
 
-    /// Ops `from..<to` of the batch, none timed; the index of the one whose call failed.
+    /// Ops `from..<to` of the batch, none timed; the index of the one after which the
+    /// allocator had stopped.
     // Out of line: with an allocator that inlines (the harness's), a loop without calls,
     // which keeps the table, log and batch in registers.
     @inline(never)
@@ -130,8 +131,9 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
     }
 
     /// Op `i` of the batch, which would make block `id`: frees the slot's block if it
-    /// has one, else fills it. False after a failed call. (`table`, `batch`, `handle` and
-    /// `log` are the loop's own, passed in from locals.)
+    /// has one, else fills it; a NULL leaves the slot as it was. False once the allocator
+    /// has stopped. (`table`, `batch`, `handle` and `log` are the loop's own, passed in
+    /// from locals.)
     @inline(__always)
     mutating func op(_ i: Int, id: UInt64, timed: Bool, _ table: BlockTable, _ batch: OpBatch, _ handle: T.Handle,
                      _ log: inout OpLog.Writer) -> Bool {
@@ -157,7 +159,7 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
                 T.free(handle, UnsafeMutableRawPointer(bitPattern: address))
                 if timed { latency.recordFree(since: start) }
             } else {
-                guard let q = T.malloc(handle, bytes) else { return Self.failed(run, me, "malloc(\(bytes))") }
+                guard let q = T.malloc(handle, bytes) else { return run.allocationFailed(me, .malloc, bytes) }
                 if timed { latency.recordAllocation(since: start) }
                 if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
                 made = UInt(bitPattern: q)
@@ -174,7 +176,13 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
             if choice < weights.realloc {
                 let bytes = drawnSizes != nil ? batch.sizes[i] : size.sample(word: batch.words[i], &random)
                 let start = timed ? monotonicNanoseconds() : 0
-                guard let q = T.realloc(handle, p, bytes) else { return Self.failed(run, me, "realloc(\(bytes))") }
+                guard let q = T.realloc(handle, p, bytes) else {
+                    // realloc(p, 0) frees p (glibc); any other NULL leaves p as it was.
+                    guard bytes == 0 else { return run.allocationFailed(me, .realloc, bytes) }
+                    log.record(.free, slot: slot, size: table.size(slot), address: p)
+                    table.clear(slot)
+                    return true
+                }
                 if timed { latency.recordAllocation(since: start) }
                 // The bytes both sizes cover must have moved with the block.
                 if verify && min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
@@ -217,16 +225,11 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
             }
         }
         if timed { latency.recordAllocation(since: start) }
-        guard let q else { return Self.failed(run, me, "\(kind)(\(bytes))") }
+        guard let q else { return run.allocationFailed(me, kind, bytes) }
         if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
         table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
         log.record(kind, slot: slot, size: bytes, address: q)
         return true
-    }
-
-    static func failed(_ run: PointRun<T>, _ me: Int, _ call: String) -> Bool {
-        _ = run.failed(me, call, 0)
-        return false
     }
 }
 

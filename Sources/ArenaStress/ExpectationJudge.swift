@@ -1,4 +1,5 @@
 import Foundation
+import HeapCheck
 import Reporting
 import Scenario
 
@@ -18,14 +19,8 @@ struct ExpectationJudge {
         case .max(let n):
             outcomes.append(ExpectationOutcome(expectation: "violations <= \(n)", measured: "\(count)\(first)", held: count <= n, location: here))
         case .detected(let kind):
-            let injected = scenario.phases.contains { if case .inject(kind) = $0.kind { true } else { false } }
-            let notSetUp = report.violations.first { $0.invariant == ViolationRecord.injectionNotSetUp }
-            let detections = report.violations.filter { $0.invariant != ViolationRecord.injectionNotSetUp }
-            let by = Set(detections.map(\.invariant)).sorted().joined(separator: ", ")
-            let measured = if let notSetUp { "not injected: \(notSetUp.message)" }
-                else if detections.isEmpty { "not detected" } else { "detected: \(detections.count) (\(by))" }
-            outcomes.append(ExpectationOutcome(expectation: "violations: detected \(kind)", measured: measured,
-                                               held: injected && notSetUp == nil && !detections.isEmpty, location: here))
+            outcomes.append(ExpectationOutcome(expectation: "violations: detected \(kind)", measured: "", held: false, location: here))
+            (outcomes[outcomes.count - 1].measured, outcomes[outcomes.count - 1].held) = detection(of: kind, in: report)
         }
         if let o = e.osRequests {
             let measured = report.osRequests
@@ -46,6 +41,39 @@ struct ExpectationJudge {
             outcomes.append(ExpectationOutcome(expectation: "contention <= \(c.max)", measured: measured.map { String(format: "%.4f", $0) } ?? "no lock taken",
                                                held: (measured ?? 0) <= c.max, location: c.location.description))
         }
+        if let a = e.allocationFailures {
+            let bounds = [a.min.map { ">= \($0)" }, a.max.map { "<= \($0)" }].compactMap { $0 }.joined(separator: " and ")
+            let count = report.allocationFailures
+            let first = report.firstAllocationFailure.map { " (first: \($0.failure) in \($0.phase))" } ?? ""
+            outcomes.append(ExpectationOutcome(expectation: "allocation_failures \(bounds)", measured: "\(count)\(first)",
+                                               held: (a.min.map { count >= $0 } ?? true) && (a.max.map { count <= $0 } ?? true),
+                                               location: a.location.description))
+        }
         return outcomes
+    }
+
+    /// Whether an injected `kind` was caught, by a check that catches it
+    /// (`CorruptionKind.caughtBy`): what was measured, and whether the expectation held.
+    /// Any other finding, a failed set-up, or no injection of that kind is no detection.
+    func detection(of kind: String, in report: PointReport) -> (measured: String, held: Bool) {
+        let injected = scenario.phases.contains { if case .inject(kind) = $0.kind { true } else { false } }
+        if let notSetUp = report.violations.first(where: { $0.invariant == ViolationRecord.injectionNotSetUp }) {
+            return ("not injected: \(notSetUp.message)", false)
+        }
+        guard injected, let checks = CorruptionKind(rawValue: kind)?.caughtBy else { return ("not injected", false) }
+        let catching = report.violations.filter { v in
+            v.invariant == "runtime" ? checks.catches(runtimeMessage: v.message) : checks.catches(invariant: v.invariant)
+        }
+        // Each check once, in the order found: an invariant's ID, a runtime check's message.
+        let names = { (records: [ViolationRecord]) in
+            records.map { $0.invariant == "runtime" ? "\"\($0.message)\"" : $0.invariant }
+                .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", ")
+        }
+        if !catching.isEmpty {
+            let others = report.violations.count - catching.count
+            return ("caught by \(names(catching))" + (others > 0 ? "; also found: \(names(report.violations.filter { !catching.contains($0) }))" : ""), true)
+        }
+        if report.violations.isEmpty { return ("not detected", false) }
+        return ("not caught by \(checks) (found: \(names(report.violations)))", false)
     }
 }

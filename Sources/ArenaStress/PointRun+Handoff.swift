@@ -87,34 +87,39 @@ extension PointRun {
         case .ops(let ops): remaining = ops
         case .duration(let ns): deadline = monotonicNanoseconds() &+ UInt64(ns)
         }
-        var made = 0, n = 0
-        while remaining > 0 && (deadline == .max || monotonicNanoseconds() < deadline) {
+        var made = 0, n = 0, stopped = false
+        while !stopped && remaining > 0 && (deadline == .max || monotonicNanoseconds() < deadline) {
             let buffer = lanes.pools[me] + (n % HandoffLanes.buffers) * HandoffLanes.bufferBytes(lanes.batch)
             n += 1
             let count = min(lanes.batch, remaining)
             if remaining != .max { remaining -= count }
-            var filled = 0
-            for i in 0..<count {
+            // A NULL leaves its place in the batch out; the batch goes on.
+            var filled = 0, calls = 0
+            for _ in 0..<count {
                 let bytes = spec.size.sample(&random)
-                guard let p = T.malloc(h, bytes) else { _ = failed(me, "malloc(\(bytes))", made); break }
+                calls += 1
+                guard let p = T.malloc(h, bytes) else {
+                    if allocationFailed(me, .malloc, bytes) { continue }
+                    stopped = true
+                    break
+                }
                 id &+= 1
                 if verifiesContents { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: .headAndTail) }
-                let entry = buffer + 16 + i * 24
+                let entry = buffer + 16 + filled * 24
                 entry.storeBytes(of: UInt(bitPattern: p), as: UInt.self)
                 entry.storeBytes(of: bytes, toByteOffset: 8, as: Int.self)
                 entry.storeBytes(of: id, toByteOffset: 16, as: UInt64.self)
-                log.record(.malloc, slot: i, size: bytes, address: p)
+                log.record(.malloc, slot: filled, size: bytes, address: p)
                 filled += 1
             }
             buffer.storeBytes(of: filled, as: Int.self)
-            made += filled
+            made += calls
             progress(me).store(made, ordering: .relaxed)
             if selfConsume {
                 made += consumeBatch(buffer, h, me, log)
             } else {
                 while !lanes.queues[me].push(buffer) { sched_yield() }
             }
-            if filled < count { break }
         }
         return made
     }

@@ -28,7 +28,10 @@ extension PointRun {
         for op in 0..<count {
             let bytes = size.sample(&random)
             let timed = OpLatencies.sampled(op), start = timed ? monotonicNanoseconds() : 0
-            guard let p = T.malloc(h, bytes) else { return failed(me, "malloc(\(bytes))", op) }
+            guard let p = T.malloc(h, bytes) else {
+                if allocationFailed(me, .malloc, bytes) { continue }
+                return op
+            }
             if timed { latency.recordAllocation(since: start) }
             id &+= 1
             if verify { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: .headAndTail) }
@@ -131,11 +134,6 @@ extension PointRun {
 
     func report(_ worker: Int, _ invariant: String, _ message: String) {
         problems.withLock { $0.append(ViolationRecord(phase: "", invariant: invariant, message: "worker \(worker): \(message)", detail: "")) }
-    }
-
-    func failed(_ worker: Int, _ call: String, _ op: Int) -> Int {
-        report(worker, "alloc", "\(call) returned NULL")
-        return op
     }
 
     func nextID(_ worker: Int) -> UInt64 { shared.load(fromByteOffset: worker * 64 + 8, as: UInt64.self) }

@@ -32,7 +32,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
     /// Blocks handed to worker i to free (remote frees), filled by worker i - 1.
     let inboxes: [HandoffRing]
     /// Per worker, 64 bytes: ops done in the current step (read by the progress line),
-    /// the next block id.
+    /// the next block id, the step's NULLs (`allocationFailed`).
     let shared: UnsafeMutableRawPointer
     let observer: RunObserver
     /// The queues and buffers of handoff phases, if the scenario has any.
@@ -58,6 +58,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         var nanoseconds: UInt64 = 0
         var perThread: [ThreadFigures] = []
         var checks = 0
+        var allocationFailures = 0
+        var firstAllocationFailure: AllocationFailure?
     }
 
     init(scenario: Scenario, point: SweepPoint, target: T, numa: PointPlacement, observer: RunObserver,
@@ -175,6 +177,9 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             }
             acc.ops += w.ops
         }
+        let failures = takeAllocationFailures()
+        acc.allocationFailures += failures.count
+        acc.firstAllocationFailure = acc.firstAllocationFailure ?? failures.first
         collectRuntimeFindings(phase.name)
         if violations.isEmpty, case .inject(let kind) = phase.kind { inject(kind, phase: phase.name) }
         if violations.isEmpty && step.check {
@@ -219,6 +224,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             locksByThread: byThread.keys.sorted().map { LockFigures(scope: "thread \($0)", byThread[$0]!) },
             checks: acc.checks))
         phaseReports[phaseReports.count - 1].latency = OpLatencies.take(latencies)
+        phaseReports[phaseReports.count - 1].allocationFailures = acc.allocationFailures
+        phaseReports[phaseReports.count - 1].firstAllocationFailure = acc.firstAllocationFailure
         // A broken heap's heap list is not walked (it would follow the damage).
         if violations.isEmpty, let model {
             phaseReports[phaseReports.count - 1].pages = numa.pages(of: model.set)

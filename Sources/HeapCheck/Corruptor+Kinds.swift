@@ -5,16 +5,22 @@ extension Corruptor {
     func run(_ kind: CorruptionKind, _ set: ArenaSet, _ t: MallocThread, _ ledger: inout Ledger) throws -> (String, FollowUp?) {
         switch kind {
         case .doubleFreeTcache:
+            try requireTcache(set)
             let size = 16 + random.below(1000)
             try drainTcacheBin(size, set, t, &ledger)
-            let a = try take(size, t)
+            // Of exactly its size, so that it frees into the bin just emptied.
+            let a = try blocksOfExactlyTheirSize(size, count: 1, set, t, &ledger)[0]
             t.free(a)
             t.free(a)
             return ("free(\(a)) twice, \(size) bytes", nil)
 
         case .fastbinDup, .fastbinDupIntoForeign:
-            let size = 1 + random.below(120)
-            let pair = try blocksOfExactlyTheirSize(size, count: 2, t, &ledger)
+            try requireFastbins(set)
+            let size = 1 + random.below(set.parameters.maxFastChunkSize - Layout.sizeSize)
+            // Not from the tcache, which may hold chunks of other arenas: a and b from
+            // the thread's arena, so into one fastbin.
+            try drainTcacheBin(size, set, t, &ledger)
+            let pair = try blocksOfExactlyTheirSize(size, count: 2, set, t, &ledger)
             let (a, b) = (pair[0], pair[1])
             try fillTcacheBin(size, set, t, &ledger)
             t.free(a)
@@ -29,9 +35,10 @@ extension Corruptor {
             return ("fastbin a -> b -> a, then a's fd -> foreign 0x\(Hex.string(fake))", callocs(size, 2))
 
         case .tcachePoisoning:
+            try requireTcache(set)
             let size = 16 + random.below(1000)
             try drainTcacheBin(size, set, t, &ledger)
-            let pair = try blocksOfExactlyTheirSize(size, count: 2, t, &ledger)
+            let pair = try blocksOfExactlyTheirSize(size, count: 2, set, t, &ledger)
             let (a, b) = (pair[0], pair[1])
             t.free(b)
             t.free(a)
@@ -40,7 +47,12 @@ extension Corruptor {
             return ("tcache a -> b, then a's next -> foreign", mallocs(size, 2))
 
         case .houseOfSpirit:
-            let size = 0x20 + 16 * random.below(63)
+            // A size the tcache takes, or without a tcache a fastbin's: free() then files
+            // the fake chunk without looking at its neighbours.
+            let p = set.parameters
+            let largest = p.tcacheCount > 0 && p.tcacheBins > 0 ? 0x20 + 16 * (min(p.tcacheBins, 63) - 1) : p.maxFastChunkSize
+            guard largest >= Layout.minSize else { throw InjectionSetUpFailure(description: "the tcache and the fastbins are off") }
+            let size = 0x20 + 16 * random.below((largest - 0x20) / 16 + 1)
             try drainTcacheBin(size - 8, set, t, &ledger)
             let fake = foreignAddress(0x1000) + (random.below(4) == 0 ? 8 : 0)
             write(fake, 0)
@@ -51,7 +63,7 @@ extension Corruptor {
 
         case .unsafeUnlink:
             let aSize = 0x418 + 16 * random.below(16), bSize = 0x4f8 + 16 * random.below(16)
-            let run = try adjacentRun([aSize, bSize, 0x18], t, &ledger)
+            let run = try adjacentRun([aSize, bSize, 0x18], set, t, &ledger)
             let (a, b) = (run[0], run[1] - 16)
             let fakeSize = Corruptor.chunkSize(a - 16) - 16
             let holder = foreignAddress(0x300)
@@ -64,19 +76,19 @@ extension Corruptor {
 
         case .poisonNullByte:
             let aSize = 0x18 + 16 * random.below(32), bSize = 0x100 + 16 * random.below(0x40)
-            let run = try adjacentRun([aSize, bSize, 0x18], t, &ledger)
+            let run = try adjacentRun([aSize, bSize, 0x18], set, t, &ledger)
             write(run[0] + UInt(aSize), 0, count: 1)
             return ("one NUL byte over the low byte of 0x\(Hex.string(run[1] - 16))'s size", nil)
 
         case .overlappingChunks:
-            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18 + random.below(0x400), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18 + random.below(0x400), 0x18], set, t, &ledger)
             let (a, b) = (run[1] - 16, run[2] - 16)
             release(run[1], t, &ledger)
             write(a + 8, GlibcLayout.peek(a + 8) + Corruptor.chunkSize(b))
             return ("freed 0x\(Hex.string(a)) enlarged over live 0x\(Hex.string(b))", mallocs(2000, 1))
 
         case .overlappingInUse:
-            let run = try adjacentRun([0x18 + random.below(0x400), 0x18 + random.below(0x400), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18 + random.below(0x400), 0x18 + random.below(0x400), 0x18], set, t, &ledger)
             let (a, b) = (run[0] - 16, run[1] - 16)
             let growth = random.below(2) == 0 ? Corruptor.chunkSize(b) : UInt(16 * (1 + random.below(64)))
             write(a + 8, GlibcLayout.peek(a + 8) + growth)
@@ -102,14 +114,14 @@ extension Corruptor {
             return ("top shrunk by \(pages) pages", nil)
 
         case .unsortedBk:
-            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], set, t, &ledger)
             let a = run[1] - 16
             release(run[1], t, &ledger)
             write(a + GlibcLayout.bk, foreignAddress(0x400))
             return ("unsorted 0x\(Hex.string(a))'s bk -> foreign", mallocs(2000, 1))
 
         case .largeNextsize:
-            let run = try adjacentRun([0x18, 0x418, 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418, 0x18], set, t, &ledger)
             let a = run[1] - 16
             release(run[1], t, &ledger)
             _ = try hold(0x600, t, &ledger)
@@ -122,17 +134,18 @@ extension Corruptor {
             })
 
         case .arenaFlag:
-            let run = try adjacentRun([0x18, 0x18 + random.below(0x800), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x18 + random.below(0x800), 0x18], set, t, &ledger)
             let chunk = run[1] - 16
             if random.below(2) == 0 { release(run[1], t, &ledger) }
             write(chunk + 8, GlibcLayout.peek(chunk + 8) ^ 4, count: 1)
             return ("NON_MAIN_ARENA flipped on 0x\(Hex.string(chunk))", nil)
 
         case .tcacheCount:
+            try requireTcache(set)
             let size = 16 + random.below(1000)
             try drainTcacheBin(size, set, t, &ledger)
             let freed = 1 + random.below(6)
-            let blocks = try blocksOfExactlyTheirSize(size, count: freed, t, &ledger)
+            let blocks = try blocksOfExactlyTheirSize(size, count: freed, set, t, &ledger)
             blocks.forEach(t.free)
             let bin = Layout.tcacheIndex(chunkSize: Layout.requestToSize(size))
             guard let tcache = Corruptor.tcache(holding: UInt(bitPattern: blocks.last!), bin: bin, set) else {
@@ -147,14 +160,14 @@ extension Corruptor {
 
         case .overflowIntoNext:
             let size = 1 + random.below(2000)
-            let run = try adjacentRun([size, 0x18 + random.below(0x200), 0x18], t, &ledger)
+            let run = try adjacentRun([size, 0x18 + random.below(0x200), 0x18], set, t, &ledger)
             let usable = Int(Corruptor.chunkSize(run[0] - 16)) - 8
             let count = usable - size + 8 + random.below(9)
             write(run[0] + UInt(size), bytes: Array(repeating: 0x41, count: count))
             return ("\(count) bytes of 0x41 past a \(size)-byte block", frees([run[0]]))
 
         case .canaryScribble:
-            let run = try adjacentRun([0x18 + random.below(0x400), 1 + random.below(0x400), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18 + random.below(0x400), 1 + random.below(0x400), 0x18], set, t, &ledger)
             let victim = ledger.block(at: UnsafeMutableRawPointer(bitPattern: run[1])!)!
             let count = min(1 + random.below(8), victim.requestSize)
             let offset = random.below(victim.requestSize - count + 1)
@@ -162,7 +175,11 @@ extension Corruptor {
             return ("\(count) bytes at offset \(offset) of live block 0x\(Hex.string(run[1]))", nil)
 
         case .mmapSize:
-            let mem = try hold((33 << 20) + random.below(1 << 16), t, &ledger)
+            // Above the largest mmap threshold; a heap with that much free serves it
+            // from a bin or top, so the next request asks again.
+            var mem = try hold((33 << 20) + random.below(1 << 16), t, &ledger)
+            for _ in 0..<8 where GlibcLayout.peek(mem - 8) & 2 == 0 { mem = try hold((33 << 20) + random.below(1 << 16), t, &ledger) }
+            guard GlibcLayout.peek(mem - 8) & 2 != 0 else { throw InjectionSetUpFailure(description: "no mmapped chunk in 9 requests of 33 MiB") }
             let wholePages = random.below(2) == 0
             let growth = wholePages ? UInt(0x1000 * (1 + random.below(4))) : UInt(16 * (1 + random.below(255)))
             write(mem - 8, GlibcLayout.peek(mem - 8) + growth)
@@ -174,23 +191,28 @@ extension Corruptor {
         var value = UInt(random.next())
         let target: UInt
         let place: String
-        switch random.below(4) {
+        let p = set.parameters
+        var list = random.below(4)
+        // Where the model has no such lists, a chunk in a bin.
+        if list == 0 && (p.tcacheCount == 0 || p.tcacheBins == 0) || list == 1 && p.maxFastChunkSize < Layout.minSize { list = 2 }
+        switch list {
         case 0:
             let size = 16 + random.below(1000)
             try drainTcacheBin(size, set, t, &ledger)
-            let a = UInt(bitPattern: try take(size, t))
+            let a = UInt(bitPattern: try blocksOfExactlyTheirSize(size, count: 1, set, t, &ledger)[0])
             t.free(UnsafeMutableRawPointer(bitPattern: a))
-            target = a + UInt(8 * random.below(2))
+            // Its next, the link (its key, the next word, is no link).
+            target = a
             place = "tcache entry"
         case 1:
-            let size = 1 + random.below(120)
+            let size = 1 + random.below(p.maxFastChunkSize - Layout.sizeSize)
             let a = UInt(bitPattern: try take(size, t))
             try fillTcacheBin(size, set, t, &ledger)
             t.free(UnsafeMutableRawPointer(bitPattern: a))
             target = a
             place = "fastbin chunk"
         default:
-            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], t, &ledger)
+            let run = try adjacentRun([0x18, 0x418 + 16 * random.below(32), 0x18], set, t, &ledger)
             release(run[1], t, &ledger)
             if random.below(2) == 0 { _ = try hold(0x1000, t, &ledger) }
             target = run[1] + UInt(8 * random.below(2))

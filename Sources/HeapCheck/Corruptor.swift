@@ -80,40 +80,48 @@ public final class Corruptor {
     /// `count` blocks of `size` bytes whose chunks are exactly the size `size` asks for,
     /// so that freed they go to that size's tcache bin. malloc may hand out a larger
     /// chunk (a remainder too small to split off stays with it): such blocks are kept
-    /// by the ledger and others taken.
-    func blocksOfExactlyTheirSize(_ size: Int, count: Int, _ thread: MallocThread, _ ledger: inout Ledger) throws -> [UnsafeMutableRawPointer] {
+    /// by the ledger and others taken; after 256 of them the arena's bins are emptied,
+    /// and top gives chunks of exactly the size asked for.
+    func blocksOfExactlyTheirSize(_ size: Int, count: Int, _ set: ArenaSet, _ thread: MallocThread,
+                                  _ ledger: inout Ledger) throws -> [UnsafeMutableRawPointer] {
         let chunk = UInt(Layout.requestToSize(size))
-        var blocks: [UnsafeMutableRawPointer] = [], tries = 0
-        while blocks.count < count && tries < 4096 {
+        var blocks: [UnsafeMutableRawPointer] = [], misfits = 0
+        while blocks.count < count {
+            if misfits == 256 { try drainArena(set, thread, &ledger) }
+            if misfits == 512 { throw InjectionSetUpFailure(description: "no \(count) chunks of exactly \(chunk) bytes in \(misfits + blocks.count) tries") }
             let p = try take(size, thread)
-            if Self.chunkSize(UInt(bitPattern: p) - 16) == chunk { blocks.append(p) } else { keep(p, size, &ledger) }
-            tries += 1
+            if Self.chunkSize(UInt(bitPattern: p) - 16) == chunk { blocks.append(p) } else { keep(p, size, &ledger); misfits += 1 }
         }
-        guard blocks.count == count else { throw InjectionSetUpFailure(description: "no \(count) chunks of exactly \(chunk) bytes in 4096 tries") }
         return blocks
     }
 
-    /// Blocks of `sizes` whose chunks follow each other, all held by the ledger; blocks
-    /// that do not line up are held too (the model served them from bins), and the
-    /// next try comes from top.
-    func adjacentRun(_ sizes: [Int], _ thread: MallocThread, _ ledger: inout Ledger) throws -> [UInt] {
-        for _ in 0..<4096 {
-            var blocks: [UInt] = []
-            for size in sizes { blocks.append(try hold(size, thread, &ledger)) }
-            if zip(blocks, blocks.dropFirst()).allSatisfy({ $0 - 16 + Self.chunkSize($0 - 16) == $1 - 16 }) { return blocks }
-        }
-        throw InjectionSetUpFailure(description: "no adjacent blocks of \(sizes) bytes in 4096 tries")
-    }
-
-    /// Empties the tcache bin that serves `size`: up to tcache_count blocks taken and held.
+    /// Empties the tcache bin that serves `size`, so that it stays empty while the recipe
+    /// takes its blocks: the arena's bins first (a request served from a fastbin or a
+    /// small bin moves that bin's other chunks into the tcache), then up to tcache_count
+    /// blocks taken and held. The thread's requests then come from top.
     func drainTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) throws {
+        try drainArena(set, thread, &ledger)
         for _ in 0..<set.parameters.tcacheCount { _ = try hold(size, thread, &ledger) }
     }
 
     /// Fills the tcache bin that serves `size`: tcache_count blocks taken and freed.
     func fillTcacheBin(_ size: Int, _ set: ArenaSet, _ thread: MallocThread, _ ledger: inout Ledger) throws {
-        let blocks = try blocksOfExactlyTheirSize(size, count: set.parameters.tcacheCount, thread, &ledger)
+        let blocks = try blocksOfExactlyTheirSize(size, count: set.parameters.tcacheCount, set, thread, &ledger)
         blocks.forEach(thread.free)
+    }
+
+    /// Throws unless the model has a tcache (`tcache_count` above 0).
+    func requireTcache(_ set: ArenaSet) throws {
+        guard set.parameters.tcacheCount > 0 && set.parameters.tcacheBins > 0 else {
+            throw InjectionSetUpFailure(description: "the tcache is off (tcache_count 0)")
+        }
+    }
+
+    /// Throws unless the model has fastbins (`mxfast` above 0).
+    func requireFastbins(_ set: ArenaSet) throws {
+        guard set.parameters.maxFastChunkSize >= Layout.minSize else {
+            throw InjectionSetUpFailure(description: "the fastbins are off (mxfast 0)")
+        }
     }
 
     /// Frees a block the ledger holds.
@@ -139,7 +147,8 @@ public final class Corruptor {
 }
 
 /// Why an injection could not be set up: the model would not give the blocks its recipe
-/// needs (a NULL, or no chunks side by side).
+/// needs (a NULL, or no chunks side by side), or lacks what the kind works on (a
+/// tcache, fastbins).
 public struct InjectionSetUpFailure: Error, CustomStringConvertible {
     public let description: String
 }

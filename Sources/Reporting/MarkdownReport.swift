@@ -33,6 +33,15 @@ public enum MarkdownReport {
                           + "\(ph.locks.map { String(format: "%.2f%%", $0.contentionRate * 100) } ?? "-") |")
             }
             md.append("")
+            let failing = p.phases.filter { ($0.allocationFailures ?? 0) > 0 }
+            if !failing.isEmpty {
+                md.append("Allocator calls that returned NULL (counted; the slot stays empty and the run goes on):")
+                md.append("")
+                for ph in failing {
+                    md.append("- \(ph.name): \(ph.allocationFailures!)" + (ph.firstAllocationFailure.map { ", the first `\($0)` by worker \($0.worker)" } ?? ""))
+                }
+                md.append("")
+            }
             let timed = p.phases.compactMap { ph in Format.latency(ph.latency).map { "| \(ph.name) | \($0) |" } }
             if !timed.isEmpty {
                 md.append("Allocator calls, one in 256 timed (the call alone):")

@@ -39,6 +39,11 @@ public struct PhaseReport: Sendable, Codable {
     public var heapMaps: [HeapMap]?
     /// Allocator call latencies, one call in 256 timed, all workers (absent in older reports).
     public var latency: [OpLatency]?
+    /// Allocator calls that returned NULL, all workers: an outcome, not a finding (the
+    /// slot stays empty and the run goes on). Absent in older reports.
+    public var allocationFailures: Int?
+    /// The first call that returned NULL, when one did.
+    public var firstAllocationFailure: AllocationFailure?
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
                 inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,
@@ -61,6 +66,31 @@ public struct PhaseReport: Sendable, Codable {
         self.locksByArena = locksByArena
         self.locksByThread = locksByThread
         self.checks = checks
+    }
+}
+
+/// An allocator call that returned NULL.
+public struct AllocationFailure: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// `malloc`, `calloc`, `realloc` or `memalign`.
+    public var call: String
+    /// The bytes it asked for.
+    public var size: Int
+    /// The worker that made it.
+    public var worker: Int
+
+    public init(call: String, size: Int, worker: Int) {
+        self.call = call
+        self.size = size
+        self.worker = worker
+    }
+
+    /// The call as C would write it: `malloc(70368744177664)`, `calloc(1, 4096)`.
+    public var description: String {
+        switch call {
+        case "calloc": "calloc(1, \(size))"
+        case "realloc", "memalign": "\(call)(..., \(size))"
+        default: "\(call)(\(size))"
+        }
     }
 }
 

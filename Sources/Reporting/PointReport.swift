@@ -36,6 +36,14 @@ public struct PointReport: Sendable, Codable {
 
     public var passed: Bool { expectations.allSatisfy(\.held) }
 
+    /// Allocator calls that returned NULL over every phase.
+    public var allocationFailures: Int { phases.reduce(0) { $0 + ($1.allocationFailures ?? 0) } }
+
+    /// The first call that returned NULL, in the first phase that had one.
+    public var firstAllocationFailure: (phase: String, failure: AllocationFailure)? {
+        phases.lazy.compactMap { p in p.firstAllocationFailure.map { (p.name, $0) } }.first
+    }
+
     public init(point: SweepPoint, target: String, placement: [Int?], pinned: Bool, threadsStarted: Int,
                 phases: [PhaseReport], violations: [ViolationRecord], expectations: [ExpectationOutcome],
                 stoppedAfter: String?, osRequests: Int?, contention: Double?, finalHeapDigest: String?, finalHeapChunks: Int?) {
@@ -79,7 +87,7 @@ public struct ViolationRecord: Sendable, Codable, Equatable {
     /// The phase during or after which it was found.
     public var phase: String
     /// The invariant ID (`W3`, `L7`, `G3`), `runtime` for the allocator's own check,
-    /// `alloc` for a failed allocation, `inject` for an injection that could not be set up.
+    /// `inject` for an injection that could not be set up.
     public var invariant: String
     public var message: String
     /// The detail: addresses, expected and actual values, hex dump, last operations.

@@ -40,7 +40,29 @@ extension Validator {
             expect.contention = fraction(max, path: g.path("max"))
                 .map { ContentionExpectation(max: $0, location: location(value)) }
         }
+        if let value = f["allocation_failures"] {
+            expect.allocationFailures = allocationFailures(value, path: f.path("allocation_failures"))
+        }
         return problems.count == before ? expect : nil
+    }
+
+    /// `allocation_failures`: a count (at most that many), `{max: N}`, `{min: N}` or both.
+    private mutating func allocationFailures(_ node: Node, path: String) -> AllocationFailuresExpectation? {
+        guard case .mapping = node else {
+            return int(node, path: path, in: 0...Scenario.maxCount).map { AllocationFailuresExpectation(min: nil, max: $0, location: location(node)) }
+        }
+        guard let f = fields(node, path: path, known: ["min", "max"]) else { return nil }
+        let before = problems.count
+        let min = f["min"].flatMap { int($0, path: f.path("min"), in: 0...Scenario.maxCount) }
+        let max = f["max"].flatMap { int($0, path: f.path("max"), in: 0...Scenario.maxCount) }
+        if f["min"] == nil, f["max"] == nil, !f.hadUnknownKeys {
+            report(path, "give 'min', 'max' or both", at: node)
+        }
+        if let min, let max, min > max {
+            report(path, "range is reversed: min \(min) > max \(max)", at: node)
+        }
+        guard problems.count == before, min != nil || max != nil else { return nil }
+        return AllocationFailuresExpectation(min: min, max: max, location: location(node))
     }
 
     private mutating func violations(_ node: Node, path: String) -> ViolationExpectation? {

@@ -14,22 +14,26 @@ public struct Expectations: Sendable, Codable, Equatable {
     public var fragmentation: [FragmentationExpectation]
     /// A cap on contended / acquisitions over all arena locks, `contention: {max: F}`.
     public var contention: ContentionExpectation?
+    /// Bounds on the allocator calls that returned NULL over the run,
+    /// `allocation_failures: 0`, `{max: N}` or `{min: N}`; nil: not judged.
+    public var allocationFailures: AllocationFailuresExpectation?
 
     /// Expectations as validation builds them; the default expects no violation.
     public init(
         violations: ViolationExpectation = .none, violationsLocation: SourceLocation? = nil,
         osRequests: OSRequestsExpectation? = nil, fragmentation: [FragmentationExpectation] = [],
-        contention: ContentionExpectation? = nil
+        contention: ContentionExpectation? = nil, allocationFailures: AllocationFailuresExpectation? = nil
     ) {
         self.violations = violations
         self.violationsLocation = violationsLocation
         self.osRequests = osRequests
         self.fragmentation = fragmentation
         self.contention = contention
+        self.allocationFailures = allocationFailures
     }
 
     /// The keys of `expect:`, for suggestions.
-    public static let keys = ["violations", "os_requests", "fragmentation", "contention"]
+    public static let keys = ["violations", "os_requests", "fragmentation", "contention", "allocation_failures"]
 }
 
 /// What HeapCheck may or must find (`expect.violations`).
@@ -88,6 +92,24 @@ public struct ContentionExpectation: Sendable, Codable, Equatable {
 
     /// A contention cap.
     public init(max: Double, location: SourceLocation) {
+        self.max = max
+        self.location = location
+    }
+}
+
+/// `allocation_failures: 0`, `{max: N}` or `{min: N}`: the allocator calls that returned
+/// NULL over the run (every phase, every worker) lie in `min...max`.
+public struct AllocationFailuresExpectation: Sendable, Codable, Equatable {
+    /// The fewest NULLs required.
+    public var min: Int?
+    /// The most NULLs allowed.
+    public var max: Int?
+    /// Where the expectation was written.
+    public var location: SourceLocation
+
+    /// A bound on allocation failures; at least one of `min` and `max` is set.
+    public init(min: Int?, max: Int?, location: SourceLocation) {
+        self.min = min
         self.max = max
         self.location = location
     }

@@ -22,6 +22,9 @@ enum Summary {
                 if let r = p.osRequests { parts.append("os requests \(r)") }
                 if let l = p.locks { parts.append(String(format: "contention %.4f", l.contentionRate)) }
                 if let latency = Format.latency(p.latency) { parts.append(latency) }
+                if let failures = p.allocationFailures, failures > 0 {
+                    parts.append("\(failures) allocation failures (first \(p.firstAllocationFailure.map { "\($0), worker \($0.worker)" } ?? "?"))")
+                }
                 lines.append("  \(p.name) (\(p.kind)): " + parts.joined(separator: ", "))
             }
             for v in point.violations.prefix(5) { lines.append("  violation after \(v.phase): \(v.invariant) \(v.message)") }

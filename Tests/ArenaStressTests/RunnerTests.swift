@@ -135,6 +135,73 @@ import Testing
         }
     }
 
+    /// A NULL is an outcome, not a broken heap: in every phase kind it is counted with
+    /// the first call that failed, the slot stays empty, and the run goes on.
+    @Test func aNullIsCountedAndTheRunGoesOn() throws {
+        let s = try Self.scenario("""
+            name: nulls
+            threads: {count: 2}
+            phases:
+              - name: fill
+                allocate: {count: 3, size: {fixed: 64t}}
+              - name: every-call
+                churn: {ops: 4000, live: 50, size: {weighted: [[64, 10], [64t, 1]]}, mix: {malloc: 1, realloc: 0.3, calloc: 0.2, memalign: 0.2}}
+              - name: malloc-free
+                churn: {ops: 4000, live: 50, size: {uniform: [32t, 64t]}}
+              - name: pass
+                handoff: {ops: 1000, producers: 0.5, batch: 64, size: {weighted: [[64, 10], [64t, 1]]}}
+              - name: after
+                allocate: {count: 100, size: {fixed: 64}}
+            expect:
+              allocation_failures: {min: 6}
+            """)
+        let point = Runner(scenario: s).run().points[0]
+        #expect(point.violations.isEmpty, "\(point.violations)")
+        #expect(point.stoppedAfter == nil)
+        #expect(point.phases.map(\.name) == ["fill", "every-call", "malloc-free", "pass", "after"])
+        let fill = point.phases[0]
+        #expect(fill.allocationFailures == 6)
+        #expect(fill.liveBlocks == 0)
+        #expect(fill.firstAllocationFailure.map { [$0.call, "\($0.size)"] } == ["malloc", "\(64 << 40)"])
+        // Every op was made: a failed call is an op, and the next one follows it.
+        #expect(point.phases[1].ops == 8000)
+        #expect((point.phases[1].allocationFailures ?? 0) > 0)
+        #expect(point.phases[1].firstAllocationFailure?.size == 64 << 40)
+        // The blocks the previous churn left are freed; then every op is a malloc that
+        // fails, its slot left empty.
+        let leftByChurn = point.phases[1].liveBlocks
+        #expect(point.phases[2].ops == 8000)
+        #expect(point.phases[2].allocationFailures == 8000 - leftByChurn)
+        #expect(point.phases[2].liveBlocks == 0)
+        // The producer's 1000 calls, and a free for each block it got.
+        let failedInPass = point.phases[3].allocationFailures ?? 0
+        #expect(failedInPass > 0)
+        #expect(point.phases[3].ops == 2000 - failedInPass)
+        #expect(point.phases[4].allocationFailures == 0 && point.phases[4].firstAllocationFailure == nil)
+        #expect(point.phases[4].liveBlocks == 200)
+        #expect(point.allocationFailures == 6 + point.phases[1].allocationFailures! + 8000 - leftByChurn + failedInPass)
+        #expect(point.passed, "\(point.expectations)")
+    }
+
+    /// Other targets' NULLs are counted alike (glibc's malloc refuses 64 TiB too).
+    @Test func aNullFromGlibcIsCountedAlike() throws {
+        let s = try Self.scenario("""
+            name: glibc-nulls
+            target: glibc
+            phases:
+              - name: fill
+                allocate: {count: 3, size: {fixed: 64t}}
+              - name: malloc-free
+                churn: {ops: 1000, live: 10, size: {uniform: [32t, 64t]}}
+            expect:
+              allocation_failures: 1003
+            """)
+        let point = Runner(scenario: s).run().points[0]
+        #expect(point.violations.isEmpty, "\(point.violations)")
+        #expect(point.phases.map { $0.allocationFailures ?? -1 } == [3, 1000])
+        #expect(point.passed, "\(point.expectations)")
+    }
+
     @Test func aSweepRunsEveryPoint() throws {
         let s = try Self.scenario("""
             name: sweep

@@ -10,6 +10,6 @@ import Testing
         // More than PTRDIFF_MAX: malloc returns NULL, as glibc's does.
         let error = #expect(throws: InjectionSetUpFailure.self) { _ = try corruptor.hold(Int.max / 2 + 1, thread, &w.ledger) }
         #expect(error?.description.contains("returned NULL") == true)
-        #expect(throws: InjectionSetUpFailure.self) { _ = try corruptor.adjacentRun([0x18, Int.max / 2 + 1], thread, &w.ledger) }
+        #expect(throws: InjectionSetUpFailure.self) { _ = try corruptor.adjacentRun([0x18, Int.max / 2 + 1], w.set, thread, &w.ledger) }
     }
 }

@@ -50,6 +50,29 @@ import FoundationXML
         #expect(problems.contains { $0 == "$.points[0].phases[0]: missing 'liveBytes'" })
     }
 
+    /// A run whose allocator returned NULL: the phase's count and first failed call are
+    /// in report.json (as the schema says) and in report.md, and they are no violation.
+    @Test func allocationFailuresAreReported() throws {
+        let validator = try SchemaValidator(schemaAt: Self.root + "/docs/report.schema.json")
+        let scenario = try ScenarioLoader.parse("""
+            name: nulls
+            phases:
+              - name: fill
+                allocate: {count: 3, size: {fixed: 64t}}
+            """, file: "nulls.yaml")
+        let report = Runner(scenario: scenario).run()
+        let json = try JSONSerialization.jsonObject(with: report.json()) as! [String: Any]
+        #expect(validator.problems(in: json).isEmpty, "\(validator.problems(in: json).prefix(5))")
+        let phase = ((json["points"] as! [[String: Any]])[0]["phases"] as! [[String: Any]])[0]
+        #expect(phase["allocationFailures"] as? Int == 3)
+        let first = try #require(phase["firstAllocationFailure"] as? [String: Any])
+        #expect(first["call"] as? String == "malloc" && first["size"] as? Int == 64 << 40 && first["worker"] as? Int == 0)
+        #expect(try RunReport.decode(report.json()).points[0].phases[0].firstAllocationFailure == AllocationFailure(call: "malloc", size: 64 << 40, worker: 0))
+        let md = MarkdownReport.render(report, figures: [])
+        #expect(md.contains("- fill: 3, the first `malloc(70368744177664)` by worker 0"), "\(md)")
+        #expect(report.points[0].violations.isEmpty && report.passed)
+    }
+
     @Test func aRunWritesItsFolderAndTheChartsCarryTheirData() throws {
         let directory = try TestSupport.scratchDirectory()
         let scenario = try ScenarioLoader.parse("""
