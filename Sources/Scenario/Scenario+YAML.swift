@@ -44,6 +44,9 @@ extension Scenario {
             }))
         }
         if let e = self.expect.contention { expect.append("contention: {max: \(e.max)}") }
+        if let e = self.expect.allocationFailures {
+            expect.append("allocation_failures: {" + [e.min.map { "min: \($0)" }, e.max.map { "max: \($0)" }].compactMap { $0 }.joined(separator: ", ") + "}")
+        }
         lines.append("expect: {\(expect.joined(separator: ", "))}")
         return lines.joined(separator: "\n") + "\n"
     }

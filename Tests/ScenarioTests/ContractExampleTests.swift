@@ -54,6 +54,7 @@ import Testing
           os_requests: {max: 4}            # mmap/brk-like requests of the model
           fragmentation: {phase: free-90, min: 0.8}
           contention: {max: 0.05}          # contended / acquisitions, all arena locks
+          allocation_failures: {max: 0}    # NULLs returned (0, {max: N} or {min: N}); unjudged when absent
 
         """
 
@@ -90,6 +91,8 @@ import Testing
         #expect(s.expect.fragmentation.first?.max == nil)
         #expect(s.expect.fragmentation.first?.location.line == 47)
         #expect(s.expect.contention?.max == 0.05)
+        #expect(s.expect.allocationFailures?.max == 0)
+        #expect(s.expect.allocationFailures?.min == nil)
         #expect(s.sweepPoints == [SweepPoint(threads: 4, arenas: .glibc, arenaMax: 0)])
     }
 

@@ -57,7 +57,7 @@ import Scenario
               - {name: i, trim: true}
               - {name: j, inject: {kind: fastbin-dup}}
             expect: {violations: {detected: fastbin-dup}, os_requests: {max: 4},
-                     fragmentation: [{phase: e, min: 0.1}, {phase: a, max: 0.9}], contention: {max: 0.05}}
+                     fragmentation: [{phase: e, min: 0.1}, {phase: a, max: 0.9}], contention: {max: 0.05}, allocation_failures: {min: 1, max: 9}}
             """
         let scenario = try ScenarioLoader.parse(yaml, file: "all.yaml")
         let again = try ScenarioLoader.parse(scenario.yaml, file: "rendered.yaml")
