@@ -5,7 +5,8 @@
 /// finaliser. Every byte depends on the block and on its offset, so bytes copied from
 /// another block, or moved inside the block, do not match; and any stretch of the block
 /// can be checked on its own. Filling and checking run 64 bytes a round, as 16-byte
-/// pairs of words advanced by one add, with unaligned loads and stores.
+/// pairs of words advanced by one add; the last 64 bytes of a longer block as eight
+/// 8-byte words over some already done, so that what is left costs no branch.
 ///
 /// `.whole` covers every byte of the request. `.headAndTail` only the first and last
 /// `min(8, size)` bytes: the same bytes as `.whole` writes there, so a block filled whole
@@ -32,12 +33,12 @@ public enum ContentPattern {
         UInt8(truncatingIfNeeded: word(offset >> 3, seed: seed(for: id)) >> UInt64(8 * (offset & 7)))
     }
 
-    /// The 8 bytes of the pattern from `offset` on, as one little-endian word.
+    /// The 8 bytes of the pattern from `offset` on, as one little-endian word. Without a
+    /// branch: a shift by 64 (offset a multiple of 8) gives 0.
     @inlinable @inline(__always)
     static func bytes8(at offset: Int, seed: UInt64) -> UInt64 {
-        let low = word(offset >> 3, seed: seed)
-        let shift = UInt64(8 * (offset & 7))
-        return shift == 0 ? low : (low >> shift) | (word(offset >> 3 &+ 1, seed: seed) << (64 - shift))
+        let shift = UInt64(8 &* (offset & 7))
+        return (word(offset >> 3, seed: seed) >> shift) | (word(offset >> 3 &+ 1, seed: seed) << (64 &- shift))
     }
 
     /// Writes block `id`'s pattern into the `requestSize` bytes at `mem`.
@@ -78,14 +79,22 @@ public enum ContentPattern {
         let advance = SIMD2<UInt64>(repeating: step &* 2)
         var v = SIMD2<UInt64>(seed, seed &+ step)
         var offset = 0
-        while offset &+ 64 <= n {
-            let v1 = v &+ advance, v2 = v1 &+ advance, v3 = v2 &+ advance
-            mem.storeBytes(of: v, toByteOffset: offset, as: SIMD2<UInt64>.self)
-            mem.storeBytes(of: v1, toByteOffset: offset &+ 16, as: SIMD2<UInt64>.self)
-            mem.storeBytes(of: v2, toByteOffset: offset &+ 32, as: SIMD2<UInt64>.self)
-            mem.storeBytes(of: v3, toByteOffset: offset &+ 48, as: SIMD2<UInt64>.self)
-            v = v3 &+ advance
-            offset &+= 64
+        if n > 64 {
+            while offset &+ 64 <= n {
+                let v1 = v &+ advance, v2 = v1 &+ advance, v3 = v2 &+ advance
+                mem.storeBytes(of: v, toByteOffset: offset, as: SIMD2<UInt64>.self)
+                mem.storeBytes(of: v1, toByteOffset: offset &+ 16, as: SIMD2<UInt64>.self)
+                mem.storeBytes(of: v2, toByteOffset: offset &+ 32, as: SIMD2<UInt64>.self)
+                mem.storeBytes(of: v3, toByteOffset: offset &+ 48, as: SIMD2<UInt64>.self)
+                v = v3 &+ advance
+                offset &+= 64
+            }
+            // The last 64 bytes as eight words, over some already written: no branch on
+            // what is left.
+            let last = n &- 64
+            var words = Tail(at: last, seed: seed)
+            for k in 0..<8 { mem.storeBytes(of: words.next(), toByteOffset: last &+ 8 &* k, as: UInt64.self) }
+            return
         }
         while offset &+ 16 <= n {
             mem.storeBytes(of: v, toByteOffset: offset, as: SIMD2<UInt64>.self)
@@ -96,7 +105,6 @@ public enum ContentPattern {
             mem.storeBytes(of: v[0], toByteOffset: offset, as: UInt64.self)
             offset &+= 8
         }
-        // The last bytes as one store of the 8 ending the block, over some already written.
         if offset < n { mem.storeBytes(of: bytes8(at: n &- 8, seed: seed), toByteOffset: n &- 8, as: UInt64.self) }
     }
 
@@ -110,14 +118,21 @@ public enum ContentPattern {
         var v = SIMD2<UInt64>(seed, seed &+ step)
         var difference = SIMD2<UInt64>(repeating: 0)
         var offset = 0
-        while offset &+ 64 <= n {
-            let v1 = v &+ advance, v2 = v1 &+ advance, v3 = v2 &+ advance
-            difference |= mem.loadUnaligned(fromByteOffset: offset, as: SIMD2<UInt64>.self) ^ v
-            difference |= mem.loadUnaligned(fromByteOffset: offset &+ 16, as: SIMD2<UInt64>.self) ^ v1
-            difference |= mem.loadUnaligned(fromByteOffset: offset &+ 32, as: SIMD2<UInt64>.self) ^ v2
-            difference |= mem.loadUnaligned(fromByteOffset: offset &+ 48, as: SIMD2<UInt64>.self) ^ v3
-            v = v3 &+ advance
-            offset &+= 64
+        if n > 64 {
+            while offset &+ 64 <= n {
+                let v1 = v &+ advance, v2 = v1 &+ advance, v3 = v2 &+ advance
+                difference |= mem.loadUnaligned(fromByteOffset: offset, as: SIMD2<UInt64>.self) ^ v
+                difference |= mem.loadUnaligned(fromByteOffset: offset &+ 16, as: SIMD2<UInt64>.self) ^ v1
+                difference |= mem.loadUnaligned(fromByteOffset: offset &+ 32, as: SIMD2<UInt64>.self) ^ v2
+                difference |= mem.loadUnaligned(fromByteOffset: offset &+ 48, as: SIMD2<UInt64>.self) ^ v3
+                v = v3 &+ advance
+                offset &+= 64
+            }
+            var left = difference[0] | difference[1]
+            let last = n &- 64
+            var words = Tail(at: last, seed: seed)
+            for k in 0..<8 { left |= mem.loadUnaligned(fromByteOffset: last &+ 8 &* k, as: UInt64.self) ^ words.next() }
+            return left == 0
         }
         while offset &+ 16 <= n {
             difference |= mem.loadUnaligned(fromByteOffset: offset, as: SIMD2<UInt64>.self) ^ v
@@ -131,6 +146,25 @@ public enum ContentPattern {
         }
         if offset < n { left |= mem.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) ^ bytes8(at: n &- 8, seed: seed) }
         return left == 0
+    }
+
+    /// The pattern's 8-byte runs from an offset on, 8 bytes a step: one add a word.
+    struct Tail {
+        var word: UInt64
+        let shift: UInt64
+
+        @inline(__always)
+        init(at offset: Int, seed: UInt64) {
+            word = ContentPattern.word(offset >> 3, seed: seed)
+            shift = UInt64(8 &* (offset & 7))
+        }
+
+        @inline(__always)
+        mutating func next() -> UInt64 {
+            let following = word &+ ContentPattern.step
+            defer { word = following }
+            return (word >> shift) | (following << (64 &- shift))
+        }
     }
 
     /// The first offset where the block no longer holds its pattern (where `coverage`
