@@ -10,8 +10,8 @@ import Targets
 protocol ChurnMode {
     /// Only malloc and free, and no remote frees: most churns.
     static var simple: Bool { get }
-    /// Patterns written into every block and checked before its free: off when every
-    /// check is (`check: never`).
+    /// Patterns written into every block and checked before its free (as much of the
+    /// block as `check_content` says): off when every check is (`check: never`).
     static var verify: Bool { get }
 }
 
@@ -58,6 +58,8 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
     unowned(unsafe) let outbox: HandoffRing
     /// Each op makes at most one block: its id is the op's number past this.
     let firstID: UInt64
+    /// How much of each block its pattern covers, written and checked.
+    let coverage: PatternCoverage
 
     init(_ run: PointRun<T>, _ worker: WorkerContext, _ spec: ChurnSpec, _ weights: ChurnWeights, _ random: SplitMix64) {
         self.run = run
@@ -75,6 +77,7 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
         inbox = run.inboxes[me]
         outbox = run.inboxes[(me + 1) % run.threads]
         firstID = run.nextID(me)
+        coverage = run.contentCoverage
         table.reserve(live)
         table.count = max(table.count, live)
     }
@@ -101,7 +104,7 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
             if let failed = untimed(0, timed, ids: ids) { return done &+ failed &+ 1 }
             if timed < n {
                 var log = log
-                let made = op(timed, id: ids &+ UInt64(truncatingIfNeeded: timed), timed: true, table, batch, handle, &log)
+                let made = op(timed, id: ids &+ UInt64(truncatingIfNeeded: timed), timed: true, table, batch, handle, coverage, &log)
                 self.log = log
                 if !made { return done &+ timed &+ 1 }
                 if let failed = untimed(timed &+ 1, n, ids: ids) { return done &+ failed &+ 1 }
@@ -119,12 +122,12 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
     mutating func untimed(_ from: Int, _ to: Int, ids: UInt64) -> Int? {
         // In locals, not read through `self` at every op: the loop's stores through raw
         // pointers could, for all the compiler knows, change `self`.
-        let table = table, batch = batch, handle = handle
+        let table = table, batch = batch, handle = handle, coverage = coverage
         var log = log
         defer { self.log = log }
         var i = from
         while i < to {
-            if !op(i, id: ids &+ UInt64(truncatingIfNeeded: i), timed: false, table, batch, handle, &log) { return i }
+            if !op(i, id: ids &+ UInt64(truncatingIfNeeded: i), timed: false, table, batch, handle, coverage, &log) { return i }
             i &+= 1
         }
         return nil
@@ -132,18 +135,18 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
 
     /// Op `i` of the batch, which would make block `id`: frees the slot's block if it
     /// has one, else fills it; a NULL leaves the slot as it was. False once the allocator
-    /// has stopped. (`table`, `batch`, `handle` and `log` are the loop's own, passed in
-    /// from locals.)
+    /// has stopped. (`table`, `batch`, `handle`, `coverage` and `log` are the loop's own,
+    /// passed in from locals.)
     @inline(__always)
     mutating func op(_ i: Int, id: UInt64, timed: Bool, _ table: BlockTable, _ batch: OpBatch, _ handle: T.Handle,
-                     _ log: inout OpLog.Writer) -> Bool {
+                     _ coverage: PatternCoverage, _ log: inout OpLog.Writer) -> Bool {
         let simple = Mode.simple, verify = Mode.verify
         let slot = batch.slots[i]
         let address = table.address(slot)
         // The check inline and `run` touched only for a changed block: a call through
         // `run` would retain and release it.
         if verify && address != 0
-            && !ContentPattern.headAndTailIntact(UnsafeRawPointer(bitPattern: address)!, requestSize: table.size(slot), id: table.id(slot)) {
+            && !ContentPattern.isIntact(UnsafeRawPointer(bitPattern: address)!, requestSize: table.size(slot), id: table.id(slot), coverage: coverage) {
             run.reportChanged(table, slot, me, "churn")
             table.clear(slot)
             return true
@@ -161,7 +164,7 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
             } else {
                 guard let q = T.malloc(handle, bytes) else { return run.allocationFailed(me, .malloc, bytes) }
                 if timed { latency.recordAllocation(since: start) }
-                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
+                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: coverage) }
                 made = UInt(bitPattern: q)
             }
             log.record(full ? .free : .malloc, slot: slot, size: bytes, address: UnsafeMutableRawPointer(bitPattern: address | made))
@@ -184,11 +187,13 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
                     return true
                 }
                 if timed { latency.recordAllocation(since: start) }
-                // The bytes both sizes cover must have moved with the block.
-                if verify && min(bytes, table.size(slot)) >= 8 && q.load(as: UInt64.self) != ContentPattern.word(for: table.id(slot)) {
+                // The bytes both sizes cover must have moved with the block: all of them, or
+                // (head-and-tail, whose old tail may lie past the new size) the first 8.
+                let kept = min(bytes, table.size(slot))
+                if verify && !ContentPattern.isIntact(q, requestSize: coverage == .whole ? kept : min(kept, 8), id: table.id(slot), coverage: .whole) {
                     run.report(me, "G3", "realloc(0x\(String(address, radix: 16)), \(bytes)) lost the block's contents")
                 }
-                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
+                if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: coverage) }
                 table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
                 log.record(.realloc, slot: slot, size: bytes, address: q)
             } else if choice < weights.remote && outbox.push(p) {
@@ -226,7 +231,7 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
         }
         if timed { latency.recordAllocation(since: start) }
         guard let q else { return run.allocationFailed(me, kind, bytes) }
-        if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: .headAndTail) }
+        if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: coverage) }
         table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
         log.record(kind, slot: slot, size: bytes, address: q)
         return true

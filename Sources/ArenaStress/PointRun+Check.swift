@@ -39,13 +39,17 @@ extension PointRun {
         }
     }
 
+    /// How much of each block the workers' patterns cover (`check_content`): written at
+    /// allocation, verified at every heap check and before every free.
+    var contentCoverage: PatternCoverage { scenario.checkContent == .full ? .whole : .headAndTail }
+
     /// The full check: the heap checker over the model with every worker's blocks as
     /// ledgers; for other targets, every live block's pattern.
     func check(after phase: String) {
         if let model {
             var ledgers = [injectionLedger]
             for i in 0..<threads {
-                var ledger = Ledger(coverage: .headAndTail, capacity: tables[i].count)
+                var ledger = Ledger(coverage: contentCoverage, capacity: tables[i].count)
                 let table = tables[i]
                 for slot in 0..<table.count where table.address(slot) != 0 {
                     ledger.adopt(UnsafeMutableRawPointer(bitPattern: table.address(slot))!, requestSize: table.size(slot), id: table.id(slot))

@@ -104,7 +104,7 @@ extension PointRun {
                     break
                 }
                 id &+= 1
-                if verifiesContents { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: .headAndTail) }
+                if verifiesContents { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: contentCoverage) }
                 let entry = buffer + 16 + filled * 24
                 entry.storeBytes(of: UInt(bitPattern: p), as: UInt.self)
                 entry.storeBytes(of: bytes, toByteOffset: 8, as: Int.self)
@@ -132,8 +132,8 @@ extension PointRun {
             let address = entry.load(as: UInt.self), bytes = entry.load(fromByteOffset: 8, as: Int.self)
             let id = entry.load(fromByteOffset: 16, as: UInt64.self)
             let p = UnsafeMutableRawPointer(bitPattern: address)!
-            if verifiesContents && !ContentPattern.headAndTailIntact(p, requestSize: bytes, id: id) {
-                let offset = ContentPattern.firstMismatch(in: p, requestSize: bytes, id: id, coverage: .headAndTail) ?? 0
+            if verifiesContents && !ContentPattern.isIntact(p, requestSize: bytes, id: id, coverage: contentCoverage) {
+                let offset = ContentPattern.firstMismatch(in: p, requestSize: bytes, id: id, coverage: contentCoverage) ?? 0
                 report(me, "G3", "handed block 0x\(String(address, radix: 16)) (\(bytes) bytes) changed at offset \(offset)")
                 continue
             }

@@ -34,7 +34,7 @@ extension PointRun {
             }
             if timed { latency.recordAllocation(since: start) }
             id &+= 1
-            if verify { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: .headAndTail) }
+            if verify { ContentPattern.fill(p, requestSize: bytes, id: id, coverage: contentCoverage) }
             table.set(table.count, address: UInt(bitPattern: p), size: bytes, id: id)
             log.record(.malloc, slot: table.count, size: bytes, address: p)
             table.count += 1
@@ -120,7 +120,7 @@ extension PointRun {
     @inline(__always)
     func intact(_ table: BlockTable, _ slot: Int, _ me: Int, _ phase: String) -> Bool {
         let p = UnsafeRawPointer(bitPattern: table.address(slot))!
-        if ContentPattern.headAndTailIntact(p, requestSize: table.size(slot), id: table.id(slot)) { return true }
+        if ContentPattern.isIntact(p, requestSize: table.size(slot), id: table.id(slot), coverage: contentCoverage) { return true }
         reportChanged(table, slot, me, phase)
         return false
     }
@@ -128,7 +128,7 @@ extension PointRun {
     /// Reports the block in `slot`, found changed before its free or next use.
     func reportChanged(_ table: BlockTable, _ slot: Int, _ me: Int, _ phase: String) {
         let p = UnsafeRawPointer(bitPattern: table.address(slot))!
-        let offset = ContentPattern.firstMismatch(in: p, requestSize: table.size(slot), id: table.id(slot), coverage: .headAndTail) ?? 0
+        let offset = ContentPattern.firstMismatch(in: p, requestSize: table.size(slot), id: table.id(slot), coverage: contentCoverage) ?? 0
         report(me, "G3", "live block 0x\(String(table.address(slot), radix: 16)) (\(table.size(slot)) bytes) changed at offset \(offset) before its \(phase == "free" ? "free" : "next use")")
     }
 

@@ -50,7 +50,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
     /// Injected corruptions: kinds, and the corruptor (its foreign page must outlive the model).
     var injected: [String] = []
     var corruptor: Corruptor?
-    var injectionLedger = Ledger(coverage: .whole)
+    var injectionLedger: Ledger
     let checker = HeapChecker()
 
     struct PhaseAccumulator {
@@ -70,6 +70,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         self.numa = numa
         placement = numa.plan.cpus
         self.observer = observer
+        injectionLedger = Ledger(coverage: scenario.checkContent == .full ? .whole : .headAndTail)
         plan = RunPlan(scenario)
         threads = point.threads
         scheduler = Scheduler(placement: placement, seed: scenario.seed, threadStartLimit: threadStartLimit)

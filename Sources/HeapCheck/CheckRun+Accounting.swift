@@ -1,11 +1,33 @@
 import ArenaModel
 
-/// G4 and G5: what the arenas and the mmap registry say they hold against what is there.
+/// What G4 adds up for one arena: the bytes the heap walks found, by the walk's own
+/// reading (a chunk is free when its successor's PREV_INUSE is clear), and the bytes the
+/// lists hold, each entry counted each time a list reaches it.
+struct ArenaTally {
+    /// Every chunk the walks met, top included; those free per PREV_INUSE; those in use
+    /// that a fastbin or tcache list names; top.
+    var walked: UInt = 0, free: UInt = 0, cached: UInt = 0, top: UInt = 0
+    /// heap_info, the malloc_state and alignment before each heap's first chunk, and
+    /// the fenceposts ending heaps that are not current.
+    var headers: UInt = 0, fenceposts: UInt = 0
+    /// False when a walk of one of the arena's heaps stopped before the heap's end (W1,
+    /// W2, W8 say why): its sums are then not compared.
+    var walkedWhole = true
+    /// The arena's regular bins, its fastbins, and the tcache entries (any thread's) that
+    /// lie in its heaps.
+    var binned: UInt = 0, fast: UInt = 0, tcache: UInt = 0
+}
+
+/// G4 and G5: what the arenas, the lists and the mmap registry say they hold against what is there.
 extension CheckRun {
-    /// G4: each arena's system_mem against the bytes of the heaps found for it.
+    /// G4, per arena: system_mem equals the bytes of its heaps; the regular bins hold the
+    /// bytes of the free chunks the walk found, the fastbins and tcache entries those of
+    /// the fast and tcache chunks it saw in use; in-use chunks, binned, fast and tcache
+    /// chunks and top add up to the heaps' bytes less headers and fenceposts. Across
+    /// arenas: the tcache counts stand for the bytes of the tcache entries.
     mutating func checkAccounting() {
         for (index, arena) in map.arenas.enumerated() {
-            let held = arena.heaps.reduce(UInt(0)) { $0 + map.heaps[$1].end - map.heaps[$1].base }
+            let held = arena.heaps.reduce(UInt(0)) { $0 &+ map.heaps[$1].end &- map.heaps[$1].base }
             if arena.systemMem != held {
                 note(.g4, chunk: 0, field: arena.address &+ GlibcLayout.systemMem, arena: index,
                      "arena \(index)'s system_mem disagrees with its heaps", expected: "0x\(Hex.string(held)) bytes in \(arena.heaps.count) heaps",
@@ -16,6 +38,37 @@ extension CheckRun {
                      "arena \(index)'s system_mem exceeds max_system_mem", expected: "at most 0x\(Hex.string(arena.maxSystemMem))",
                      actual: "0x\(Hex.string(arena.systemMem))")
             }
+            let t = tallies[index]
+            guard t.walkedWhole else { continue }
+            var listsAgree = true
+            if t.binned != t.free {
+                listsAgree = false
+                note(.g4, chunk: 0, arena: index, "arena \(index)'s regular bins do not hold the free chunks its heaps have",
+                     expected: "0x\(Hex.string(t.free)) bytes of free chunks (the walk, by PREV_INUSE)",
+                     actual: "0x\(Hex.string(t.binned)) bytes in the unsorted, small and large bins")
+            }
+            if t.fast &+ t.tcache != t.cached {
+                listsAgree = false
+                note(.g4, chunk: 0, arena: index, "arena \(index)'s fastbins and tcache entries do not hold the fast and tcache chunks its heaps have",
+                     expected: "0x\(Hex.string(t.cached)) bytes of listed chunks in use (the walk)",
+                     actual: "0x\(Hex.string(t.fast)) in fastbins + 0x\(Hex.string(t.tcache)) in tcaches")
+            }
+            // With the lists agreeing, what is left to add up is the tiling: top's size
+            // and the heaps' ends.
+            let inUse = t.walked &- t.free &- t.cached &- t.top
+            let sum = inUse &+ t.binned &+ t.fast &+ t.tcache &+ t.top &+ t.headers &+ t.fenceposts
+            if listsAgree && sum != held {
+                note(.g4, chunk: 0, arena: index, "arena \(index)'s chunks do not add up to its heaps",
+                     expected: "0x\(Hex.string(held)) bytes in \(arena.heaps.count) heaps",
+                     actual: "in use 0x\(Hex.string(inUse)) + bins 0x\(Hex.string(t.binned)) + fastbins 0x\(Hex.string(t.fast)) + tcaches 0x\(Hex.string(t.tcache))"
+                         + " + top 0x\(Hex.string(t.top)) + headers 0x\(Hex.string(t.headers)) + fenceposts 0x\(Hex.string(t.fenceposts)) = 0x\(Hex.string(sum))")
+            }
+        }
+        let (counted, listed) = (tcacheCountBytes, tcacheListBytes)
+        if counted != listed {
+            note(.g4, chunk: 0, "the tcache counts do not stand for the tcache entries",
+                 expected: "0x\(Hex.string(listed)) bytes in the entries the tcache lists reach",
+                 actual: "0x\(Hex.string(counted)) bytes by the counts (count x size class)")
         }
     }
 

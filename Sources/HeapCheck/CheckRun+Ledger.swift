@@ -80,7 +80,8 @@ extension CheckRun {
                     continue
                 }
                 let mem = UnsafeRawPointer(bitPattern: block.address).unsafelyUnwrapped
-                if let offset = ContentPattern.firstMismatch(in: mem, requestSize: block.requestSize, id: block.id, coverage: ledger.coverage) {
+                if !ContentPattern.isIntact(mem, requestSize: block.requestSize, id: block.id, coverage: ledger.coverage),
+                   let offset = ContentPattern.firstMismatch(in: mem, requestSize: block.requestSize, id: block.id, coverage: ledger.coverage) {
                     note(.g3, chunk: chunk, field: block.address &+ UInt(offset) & ~7,
                          "live block 0x\(Hex.string(block.address)) (id \(block.id), \(block.requestSize) bytes) was overwritten at offset \(offset)",
                          expected: "byte 0x\(Hex.string(UInt(ContentPattern.byte(at: offset, id: block.id))))",

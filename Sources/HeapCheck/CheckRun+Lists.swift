@@ -43,12 +43,15 @@ extension CheckRun {
                 whole = false
                 break
             }
+            // Counted before the mark, so that a chunk listed twice is counted twice (G4).
+            let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
+            tallies[map.heaps[heap].arena].tcache &+= size
+            tcacheListBytes &+= classSize
             guard markOnce(chunk, heap: heap, code: CheckRun.cachedMark, list: name, position: length) else {
                 whole = false
                 break
             }
             if chains != nil { entries.append(chunk) }
-            let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
             if size != classSize {
                 note(.l3, chunk: chunk, "\(name) holds a chunk of another size", expected: "size 0x\(Hex.string(classSize))", actual: "size 0x\(Hex.string(size))")
             }
@@ -61,6 +64,7 @@ extension CheckRun {
             field = entry
             entry = (entry >> 12) ^ GlibcLayout.peek(entry)
         }
+        tcacheCountBytes &+= UInt(count) &* classSize
         if whole && length != count {
             note(.l9, chunk: tcache &- 16, field: tcache &+ UInt(bin) &* 2, "\(name): the count disagrees with the list",
                  expected: "count \(length)", actual: "count \(count)")
@@ -138,13 +142,14 @@ extension CheckRun {
             walk.whole = false
             return false
         }
+        let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
+        tallies[arena].fast &+= size
         guard markOnce(chunk, heap: heap, code: CheckRun.cachedMark, list: "fastbin \(walk.bin) of arena \(arena)",
                        position: walk.length) else {
             walk.whole = false
             return false
         }
         if chains != nil { walk.entries.append(chunk) }
-        let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
         if size != walk.classSize {
             note(.l3, chunk: chunk, "fastbin \(walk.bin) of arena \(arena) holds a chunk of another size",
                  expected: "size 0x\(Hex.string(walk.classSize))", actual: "size 0x\(Hex.string(size))")
@@ -190,12 +195,13 @@ extension CheckRun {
                     note(.l1, chunk: chunk, field: chunk &+ GlibcLayout.bk, "\(name): bk of 0x\(Hex.string(chunk)) does not lead back",
                          expected: "bk 0x\(Hex.string(previous))", actual: "0x\(Hex.string(back))")
                 }
+                let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
+                tallies[arena].binned &+= size
                 guard markOnce(chunk, heap: heap, code: CheckRun.binnedMark, list: name, position: length) else {
                     whole = false
                     break
                 }
                 if chains != nil { entries.append(chunk) }
-                let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
                 checkBinnedSize(size, chunk: chunk, bin: bin, previous: previous == header ? nil : previousSize, name: name)
                 previousSize = size
                 previous = chunk

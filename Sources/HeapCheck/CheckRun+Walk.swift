@@ -2,7 +2,8 @@ import ArenaModel
 import CSupport
 
 /// The heap walk: every chunk from a heap's first to its top (or its fenceposts),
-/// W1-W8 on each, the list marks matched against the chunks found (L5, L7). Sizes are
+/// W1-W8 on each, the list marks matched against the chunks found (L5, L7), the bytes
+/// G4 adds up tallied for the heap's arena. Sizes are
 /// validated before they are used, so the walk stays inside the heap and every step
 /// moves forward: it ends after at most (heap size / 16) steps.
 extension CheckRun {
@@ -21,6 +22,8 @@ extension CheckRun {
         // Chunks and bytes by mark: 0 in use, 1 binned, 2 cached, 3 live.
         var counts: (Int, Int, Int, Int) = (0, 0, 0, 0)
         var bytes: (UInt, UInt, UInt, UInt) = (0, 0, 0, 0)
+        // Bytes of the chunks whose successor's PREV_INUSE says they are free (G4).
+        var freeBytes: UInt = 0
         let recording = spans != nil
         // Each step's address comes from the size just loaded, so the walk would wait
         // on memory chunk after chunk: prefetches running `readAhead` bytes in front of
@@ -39,6 +42,7 @@ extension CheckRun {
             }
             let head = GlibcLayout.peek(p &+ 8)
             let size = head & ~GlibcLayout.flagBits
+            freeBytes &+= previousSize & ((head & 1) &- 1)
             let granule = (p &- first) >> 4
             let word = markBase + Int(granule >> 5)
             let shift = (granule & 31) << 1
@@ -49,6 +53,8 @@ extension CheckRun {
                 if code != 0 { tally(code) }
                 statistics.chunks &+= 1
                 statistics.topBytes &+= Int(bitPattern: size)
+                tallies[heap.arena].top &+= size
+                tallies[heap.arena].walked &+= size
                 if recording { spans!.append(ChunkSpan(address: p, size: Int(bitPattern: size), flags: Int(head & 7), state: .top, arena: heap.arena, heap: index)) }
                 break
             }
@@ -78,6 +84,11 @@ extension CheckRun {
             previousSize = size
             p = next
         }
+        tallies[heap.arena].walked &+= bytes.0 &+ bytes.1 &+ bytes.2 &+ bytes.3
+        tallies[heap.arena].free &+= freeBytes
+        tallies[heap.arena].cached &+= bytes.2
+        tallies[heap.arena].headers &+= first &- heap.base
+        if walkStops[index] != nil { tallies[heap.arena].walkedWhole = false }
         matched.binned &+= counts.1
         matched.cached &+= counts.2
         matched.live &+= counts.3
@@ -121,6 +132,7 @@ extension CheckRun {
         }
         if !heap.isCurrent && endsInFenceposts(p, head: head, end: end, previous: previous, previousSize: previousSize, heap: index) {
             statistics.chunks &+= 1
+            tallies[heap.arena].fenceposts &+= end &- p
             return
         }
         note(heap.isCurrent ? .w2 : .w8, chunk: p, field: p &+ 8,
@@ -188,24 +200,27 @@ extension CheckRun {
         }
     }
 
-    /// True if a non-current heap ends here as sysmalloc leaves it: a 0x10 fencepost then
-    /// a 0x0|PREV_INUSE one, or (when the old top had less than MINSIZE left) the last
-    /// fencepost right after a 0x20 remnant of the old top.
+    /// True if a non-current heap ends here as sysmalloc leaves it when the heap cannot
+    /// grow and a new one starts: a 0x10 fencepost then a 0x0|PREV_INUSE one, or (when the
+    /// old top had 0x30 bytes) the last fencepost right after a 0x20 remnant of the old
+    /// top. W8 too if the last fencepost's prev_size, which heap_trim follows back when
+    /// it deletes the next heap, does not name the chunk before it.
     private mutating func endsInFenceposts(_ p: UInt, head: UInt, end: UInt, previous: UInt, previousSize: UInt, heap: Int) -> Bool {
-        if head & ~1 == 16 && p &+ 32 == end && GlibcLayout.peek(p &+ 24) == 1 {
-            if spans != nil {
-                let arena = map.heaps[heap].arena
-                spans!.append(ChunkSpan(address: p, size: 16, flags: Int(head & 7), state: .fencepost, arena: arena, heap: heap))
-                spans!.append(ChunkSpan(address: p &+ 16, size: 16, flags: 1, state: .fencepost, arena: arena, heap: heap))
-            }
-            statistics.chunks += 1
-            return true
+        let pair = head & ~1 == 16 && p &+ 32 == end && GlibcLayout.peek(p &+ 24) == 1
+        let afterRemnant = head == 1 && p &+ 16 == end && previous &+ previousSize == p && previousSize == 32
+        guard pair || afterRemnant else { return false }
+        let last = end &- 16, footer = GlibcLayout.peek(last), expected: UInt = pair ? 16 : 32
+        if footer != expected {
+            note(.w8, chunk: last, field: last, "the last fencepost's prev_size does not name the chunk before it",
+                 expected: "prev_size 0x\(Hex.string(expected))", actual: "0x\(Hex.string(footer))")
         }
-        if head == 1 && p &+ 16 == end && previous &+ previousSize == p && previousSize == 32 {
-            if spans != nil { spans!.append(ChunkSpan(address: p, size: 16, flags: 1, state: .fencepost, arena: map.heaps[heap].arena, heap: heap)) }
-            return true
+        if spans != nil {
+            let arena = map.heaps[heap].arena
+            if pair { spans!.append(ChunkSpan(address: p, size: 16, flags: Int(head & 7), state: .fencepost, arena: arena, heap: heap)) }
+            spans!.append(ChunkSpan(address: last, size: 16, flags: 1, state: .fencepost, arena: arena, heap: heap))
         }
-        return false
+        if pair { statistics.chunks += 1 }
+        return true
     }
 
     /// L5, L7 or W3 for a PREV_INUSE bit that disagrees with the chunk before it.

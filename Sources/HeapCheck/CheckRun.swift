@@ -24,6 +24,12 @@ struct CheckRun {
     var matched: (binned: Int, cached: Int, live: Int) = (0, 0, 0)
     /// Where each heap's walk stopped before its end, if it did.
     var walkStops: [UInt?]
+    /// Per arena, the bytes G4 adds up.
+    var tallies: [ArenaTally]
+    /// The bytes every thread's tcache counts stand for (count x size class, bin by bin).
+    var tcacheCountBytes: UInt = 0
+    /// The bytes of the tcache entries the list walks reached, a chunk reached twice counted twice.
+    var tcacheListBytes: UInt = 0
     /// Chunks (by address) whose ledger blocks must not be read: not matched, or conflicting.
     var unverifiableBlocks: Set<UInt> = []
     /// Mmapped chunks from the model's registry.
@@ -45,6 +51,7 @@ struct CheckRun {
         self.marks = marks
         self.findings = findings
         walkStops = Array(repeating: nil, count: map.heaps.count)
+        tallies = Array(repeating: ArenaTally(), count: map.arenas.count)
         if recording {
             chains = []
             spans = []

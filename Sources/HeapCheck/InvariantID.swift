@@ -47,7 +47,7 @@ public enum InvariantID: String, CaseIterable, Sendable, Codable, Comparable, Cu
         case .w5: "no two neighbouring free chunks, and no free chunk just before top"
         case .w6: "top has PREV_INUSE set and size >= MINSIZE"
         case .w7: "NON_MAIN_ARENA is set exactly on in-use/fast/tcache chunks of non-main arenas; never on free or top chunks"
-        case .w8: "a heap that is not its arena's current one ends with glibc's fenceposts"
+        case .w8: "a non-main heap that is not its arena's current one ends as sysmalloc leaves it when it starts a new heap: a 0x10|PREV_INUSE fencepost then 0x0|PREV_INUSE with prev_size 0x10 (or a 0x20 remnant of the old top, then 0x0|PREV_INUSE with prev_size 0x20)"
         case .l1: "doubly linked bins: fd->bk == p and bk->fd == p for every node, the head included"
         case .l2: "every entry lies on a chunk boundary found by the walk, in a heap of the same arena"
         case .l3: "a small bin holds only its size, a large bin only its range, a fastbin or tcache bin only its size class"
@@ -60,8 +60,8 @@ public enum InvariantID: String, CaseIterable, Sendable, Codable, Comparable, Cu
         case .l10: "a revealed fastbin/tcache pointer is 16-byte aligned and inside the arena"
         case .g1: "every block the workload holds is an in-use chunk (or mmapped chunk) whose usable size covers the request"
         case .g2: "no two live blocks overlap; no live block overlaps a free or binned chunk"
-        case .g3: "every live block still holds the pattern written into it at allocation"
-        case .g4: "the arena's system_mem equals the bytes of its heaps (and is at most max_system_mem)"
+        case .g3: "every live block still holds the pattern written into it at allocation: every byte (its first and last 8 under check_content: head-tail)"
+        case .g4: "the arena's system_mem equals the bytes of its heaps (and is at most max_system_mem); in-use chunks, the chunks of its regular bins, fastbins and tcache entries, and top add up to them less headers and fenceposts; the regular bins hold the free chunks the walk found, the fastbins and tcache entries the fast and tcache chunks it saw in use; the tcache counts stand for the tcache entries"
         case .g5: "every mmapped chunk is page aligned, IS_MMAPPED set, prev_size + size whole pages, and the registry adds up to the model's mmapped bytes"
         }
     }

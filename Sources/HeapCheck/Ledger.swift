@@ -14,13 +14,14 @@ public struct LedgerBlock: Sendable, Hashable {
 /// A worker calls `add` right after an allocation (the pattern is written then) and
 /// `remove` right before it frees or reallocates the block. Both are O(1).
 public struct Ledger: Sendable {
-    /// How much of each block the pattern covers.
+    /// How much of each block the pattern covers, when it is written and when the
+    /// checker verifies it: every byte unless asked otherwise.
     public let coverage: PatternCoverage
     /// The live blocks, in no particular order.
     public private(set) var blocks: [LedgerBlock] = []
     private var slotByAddress: [UInt: Int] = [:]
 
-    public init(coverage: PatternCoverage = .headAndTail, capacity: Int = 0) {
+    public init(coverage: PatternCoverage = .whole, capacity: Int = 0) {
         self.coverage = coverage
         blocks.reserveCapacity(capacity)
         slotByAddress.reserveCapacity(capacity)

@@ -5,6 +5,14 @@ import Scenario
 /// numbers of every point and phase, the charts, and the violations with their detail
 /// (hex dumps and the last operations on the chunk).
 public enum MarkdownReport {
+    /// What `check_content` made the workers verify, in words.
+    public static func contentCheck(_ check: ContentCheck) -> String {
+        switch check {
+        case .full: "full (`check_content: full`): every byte of every live block, at every heap check and before every free"
+        case .headTail: "head and tail (`check_content: head-tail`): the first and last 8 bytes of each live block only, so writes into the middle of a block go unseen"
+        }
+    }
+
     public static func render(_ report: RunReport, figures: [ReportCharts.Figure]) -> String {
         let s = report.scenario
         var md: [String] = []
@@ -15,6 +23,8 @@ public enum MarkdownReport {
                   + "from `\(report.file)`, seed \(s.seed), target \(s.target.rawValue); rerun with `arenastress replay report.json`.")
         md.append("")
         if !s.tunables.isEmpty { md.append("Tunables: " + tunables(s.tunables)); md.append("") }
+        md.append("Content check: \(contentCheck(s.checkContent)).")
+        md.append("")
         for p in report.points {
             md.append("## \(p.target), \(p.point.threads) threads, arenas \(p.point.arenas.rawValue)\(p.point.arenaMax.map { ", arena_max \($0)" } ?? ""): \(p.passed ? "passed" : "FAILED")")
             md.append("")

@@ -28,6 +28,9 @@ extension Validator {
         }
         let threads = top["threads"].flatMap { self.threads($0) } ?? ThreadsSpec()
         let check = top["check"].flatMap { checkSchedule($0, path: "check") } ?? .everyPhase
+        let checkContent = top["check_content"].flatMap {
+            choice($0, path: "check_content", among: ContentCheck.allCases.map(\.rawValue), what: "content check")
+        }.flatMap(ContentCheck.init(rawValue:)) ?? .full
         let phases = top["phases"].flatMap { self.phases($0) }
         var expect = Expectations()
         if let phases {
@@ -40,7 +43,7 @@ extension Validator {
         guard problems.count == before, let name, let phases else { return nil }
         return Scenario(
             name: name, description: description, seed: seed, target: target, tunables: tunables,
-            threads: threads, check: check, phases: phases, expect: expect, source: file
+            threads: threads, check: check, checkContent: checkContent, phases: phases, expect: expect, source: file
         )
     }
 

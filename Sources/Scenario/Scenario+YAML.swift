@@ -30,6 +30,7 @@ extension Scenario {
         lines.append("threads: {count: \(Self.list(threads.counts.map(String.init))), placement: \(placement), "
                      + "arenas: \(Self.list(threads.arenas.map(\.rawValue))), memory: \(threads.memory.rawValue)}")
         lines.append("check: \(Self.yaml(check))")
+        lines.append("check_content: \(checkContent.rawValue)")
         lines.append("phases:")
         for phase in phases {
             let check = phase.check.map { ", check: \(Self.yaml($0))" } ?? ""

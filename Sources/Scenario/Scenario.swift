@@ -25,6 +25,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var threads: ThreadsSpec
     /// When HeapCheck walks the heaps. Default `.everyPhase`.
     public var check: CheckSchedule
+    /// How much of each live block its pattern covers. Default `.full`.
+    public var checkContent: ContentCheck
     /// The phases, in order; at least one.
     public var phases: [Phase]
     /// What must hold at the end.
@@ -36,8 +38,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public init(
         name: String, description: String? = nil, seed: UInt64 = 1, target: Target = .model,
         tunables: ScenarioTunables = ScenarioTunables(), threads: ThreadsSpec = ThreadsSpec(),
-        check: CheckSchedule = .everyPhase, phases: [Phase], expect: Expectations = Expectations(),
-        source: String
+        check: CheckSchedule = .everyPhase, checkContent: ContentCheck = .full, phases: [Phase],
+        expect: Expectations = Expectations(), source: String
     ) {
         self.name = name
         self.description = description
@@ -46,6 +48,7 @@ public struct Scenario: Sendable, Codable, Equatable {
         self.tunables = tunables
         self.threads = threads
         self.check = check
+        self.checkContent = checkContent
         self.phases = phases
         self.expect = expect
         self.source = source
@@ -89,7 +92,7 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// level, `phases[]` a phase, `size` any size distribution. Unknown keys are
     /// reported with the nearest of these suggested.
     public static let knownKeys: [String: [String]] = [
-        "": ["name", "description", "seed", "target", "tunables", "threads", "check", "phases", "expect"],
+        "": ["name", "description", "seed", "target", "tunables", "threads", "check", "check_content", "phases", "expect"],
         "tunables": [
             "arena_max", "arena_test", "tcache_count", "mxfast", "mmap_threshold", "trim_threshold", "top_pad",
             "perturb",
@@ -113,4 +116,22 @@ public struct Scenario: Sendable, Codable, Equatable {
         "expect.fragmentation": ["phase", "min", "max"],
         "expect.contention": ["max"],
     ]
+}
+
+extension Scenario {
+    // Reports written before `check_content` existed decode with its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        target = try c.decode(Target.self, forKey: .target)
+        tunables = try c.decode(ScenarioTunables.self, forKey: .tunables)
+        threads = try c.decode(ThreadsSpec.self, forKey: .threads)
+        check = try c.decode(CheckSchedule.self, forKey: .check)
+        checkContent = try c.decodeIfPresent(ContentCheck.self, forKey: .checkContent) ?? .full
+        phases = try c.decode([Phase].self, forKey: .phases)
+        expect = try c.decode(Expectations.self, forKey: .expect)
+        source = try c.decode(String.self, forKey: .source)
+    }
 }

@@ -5,18 +5,25 @@ import Randomness
 
 /// `check-walk` and `check-walk-ledger`: a full HeapCheck of a main heap of about a
 /// million chunks, timed per chunk walked; the second also checks a ledger of every
-/// live block (G1-G3). Model only: glibc has no checker, so the rows have no ratio.
+/// live block (G1-G3). `check-content`: G3's whole-pattern check alone over live blocks
+/// of 16 bytes to 4 KiB, timed per live byte. Model only: glibc has no checker, so the
+/// rows have no ratio.
 ///
 /// The heap: blocks of 16 to 64 bytes (chunks 0x20-0x50), every tenth freed, so that
 /// the tcache and the fastbins hold about 100,000 chunks between the live ones.
 extension BenchRunner {
-    static let checkWalkNames = ["check-walk", "check-walk-ledger"]
+    static let checkWalkNames = ["check-walk", "check-walk-ledger", "check-content"]
     static let checkWalkDefaultChunks = 1_000_000
+    /// About 33 MB of live bytes: past the caches, as a heap check meets them.
+    static let checkContentBlocks = 16_384
 
     /// Builds the heap untimed, then for each row checks it once to warm up and `reps`
-    /// times timed. `--ops` sets the number of chunks.
+    /// times timed. `--ops` sets the number of chunks (not the blocks of `check-content`).
     func runCheckWalk(_ names: [String]) -> [BenchReport.Row] {
         guard targets.contains(.model), !names.isEmpty else { return [] }
+        let content = names.contains("check-content") ? [runCheckContent()] : []
+        let names = names.filter { $0 != "check-content" }
+        guard !names.isEmpty else { return content }
         let chunks = ops ?? Self.checkWalkDefaultChunks
         let set = ArenaSet()
         let thread = set.attachThread()
@@ -49,6 +56,43 @@ extension BenchRunner {
                 checksum: "0x" + String(checksum, radix: 16))
             onWorkloadDone?([row])
             return row
+        } + content
+    }
+
+    /// Live blocks of 16 to 4096 bytes, every byte patterned, then each verified whole
+    /// as every heap check does: nanoseconds per live byte (1 / GB/s).
+    func runCheckContent() -> BenchReport.Row {
+        let set = ArenaSet()
+        let thread = set.attachThread()
+        var ledger = Ledger(coverage: .whole, capacity: Self.checkContentBlocks)
+        var random = SplitMix64(seed: 5)
+        var bytes = 0
+        for i in 0..<Self.checkContentBlocks {
+            let size = 16 + Int(random.next() % 4081)
+            ledger.add(thread.malloc(size)!, requestSize: size, id: UInt64(i))
+            bytes += size
         }
+        let blocks = ledger.blocks
+        func verify() -> Int {
+            var intact = 0
+            for block in blocks where ContentPattern.isIntact(UnsafeRawPointer(bitPattern: block.address)!, requestSize: block.requestSize, id: block.id, coverage: .whole) {
+                intact += 1
+            }
+            return intact
+        }
+        var intact = verify()
+        var times: [Double] = []
+        for _ in 0..<reps {
+            let start = monotonicNanoseconds()
+            intact = verify()
+            times.append(Double(monotonicNanoseconds() - start) / Double(max(bytes, 1)))
+        }
+        precondition(intact == blocks.count, "arenastress: check-content found \(blocks.count - intact) blocks changed")
+        let row = BenchReport.Row(
+            workload: "check-content", target: TargetName.model.rawValue, threads: 1, ops: bytes,
+            nsPerOp: BenchReport.Spread(times), ratioToGlibc: nil, osRequests: nil,
+            checksum: "0x" + String(UInt64(bytes) &* 0x9E37_79B9 &+ UInt64(intact), radix: 16))
+        onWorkloadDone?([row])
+        return row
     }
 }

@@ -23,7 +23,7 @@ struct BenchRunner {
 
     /// The multi-threaded and lock workloads to run after `workloads`.
     var threaded: [ThreadedBench] = []
-    /// The HeapCheck rows to end with (`check-walk`, `check-walk-ledger`).
+    /// The HeapCheck rows to end with (`check-walk`, `check-walk-ledger`, `check-content`).
     var checkWalks: [String] = []
     /// The driver-cost rows to end with (`harness`, `harness-random`).
     var harness: [String] = []

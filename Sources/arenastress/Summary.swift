@@ -5,7 +5,7 @@ import Reporting
 /// the violations, and each expectation held or not.
 enum Summary {
     static func text(_ report: RunReport) -> String {
-        var lines: [String] = []
+        var lines = ["content check: \(MarkdownReport.contentCheck(report.scenario.checkContent))".replacingOccurrences(of: "`", with: "")]
         for point in report.points {
             lines.append("\(report.scenario.name) on \(point.target), \(point.point.threads) threads, arenas \(point.point.arenas.rawValue)"
                          + (point.point.arenaMax.map { ", arena_max \($0)" } ?? "") + ": " + (point.passed ? "PASSED" : "FAILED"))

@@ -16,7 +16,7 @@ final class RandomWorkload {
     private var live: [UnsafeMutableRawPointer] = []
     let maxLive: Int
 
-    init(seed: UInt64, threads: Int, maxLive: Int = 300, coverage: PatternCoverage = .headAndTail, tunables: Tunables = Tunables()) {
+    init(seed: UInt64, threads: Int, maxLive: Int = 300, coverage: PatternCoverage = .whole, tunables: Tunables = Tunables()) {
         rng = SplitMix64(seed: seed)
         let set = ArenaSet(tunables: tunables)
         self.set = set

@@ -56,6 +56,7 @@ import Scenario
               - {name: h, respawn: {rounds: 2}}
               - {name: i, trim: true}
               - {name: j, inject: {kind: fastbin-dup}}
+            check_content: head-tail
             expect: {violations: {detected: fastbin-dup}, os_requests: {max: 4},
                      fragmentation: [{phase: e, min: 0.1}, {phase: a, max: 0.9}], contention: {max: 0.05}, allocation_failures: {min: 1, max: 9}}
             """
