@@ -28,8 +28,16 @@ import Testing
         #expect(Layout.fastBinIndex(Layout.requestToSize(Layout.maxFastSize)) + 1 == Layout.fastBinCount)
         #expect(Layout.maxFastChunkSize(forRequest: 128) == 0x80)
         #expect(Layout.maxFastChunkSize(forRequest: 0) == 0x10)
+        // Above PTRDIFF_MAX refused; just below it, padded past 2^63 (a size_t, read as a
+        // negative Int), as glibc's checked_request2size does.
         #expect(Layout.checkedRequestToSize(-1) == 0)
-        #expect(Layout.checkedRequestToSize(Int.max) == 0)
+        #expect(Layout.checkedRequestToSize(Int.min) == 0)
+        #expect(Layout.checkedRequestToSize(Int.max) == Int(bitPattern: (1 << 63) + 16))
+        #expect(Layout.checkedRequestToSize(Int.max - 22) == Int.min)
+        #expect(Layout.checkedRequestToSize(Int.max - 23) == Int.max - 15)
+        // request2size wraps for the last 23 values of a size_t, to MINSIZE.
+        #expect(Layout.requestToSize(-1) == Layout.minSize)
+        #expect(Layout.requestToSize(-24) == -16)
         #expect(Layout.requestToSize(0) == 0x20)
         #expect(Layout.requestToSize(24) == 0x20)
         #expect(Layout.requestToSize(25) == 0x30)
