@@ -105,7 +105,11 @@ public enum Layout {
 
     /// `csize2tidx`: the tcache bin of a chunk size.
     @inline(__always)
-    public static func tcacheIndex(chunkSize: Int) -> Int { (chunkSize &- minSize &+ alignment &- 1) / alignment }
+    public static func tcacheIndex(chunkSize: Int) -> Int {
+        // Unsigned, as glibc's: a size of 2^63 or more (a negative Int) and 0 give an index
+        // far past the bins, and the division is a shift.
+        Int(bitPattern: (UInt(bitPattern: chunkSize) &- UInt(minSize) &+ UInt(alignment) &- 1) / UInt(alignment))
+    }
 
     /// `tidx2usize`: the largest request a tcache bin serves.
     public static func tcacheIndexToUsableSize(_ index: Int) -> Int { index * alignment + minSize - sizeSize }

@@ -60,9 +60,10 @@ public struct MallocThread: @unchecked Sendable {
     public func malloc(_ bytes: Int) -> UnsafeMutableRawPointer? {
         count(.malloc)
         // The tcache hit, glibc's fast path, inline; anything else takes the whole path.
+        // A refused request (tbytes 0) has an index past every tcache bin.
         let tbytes = Layout.checkedRequestToSize(bytes)
         let tcIdx = Layout.tcacheIndex(chunkSize: tbytes)
-        if let tc = tcache, tbytes != 0, tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0, !g.aborted {
+        if let tc = tcache, tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0, !g.aborted {
             count(.tcacheHit)
             return tcacheGet(tcIdx, tc)
         }

@@ -74,6 +74,9 @@ import Testing
         #expect(Layout.tcacheIndex(chunkSize: 0x410) == 63)
         #expect(Layout.tcacheIndex(chunkSize: Layout.requestToSize(1032)) == 63)
         #expect(Layout.tcacheIndex(chunkSize: Layout.requestToSize(1033)) == 64)
+        // csize2tidx is unsigned: no size (0, or 2^63 and up from a request near
+        // PTRDIFF_MAX) lands in a tcache bin by wrapping.
+        for size in [0, 16, Int.min, Int.min + 16, -16] { #expect(Layout.tcacheIndex(chunkSize: size) >= Layout.tcacheBinCount) }
     }
 
     @Test func safeLinkingIsAnInvolution() {
