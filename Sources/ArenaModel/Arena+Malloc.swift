@@ -257,7 +257,7 @@ extension Arena {
             if UInt(bitPattern: size) > UInt(bitPattern: systemMem) {
                 g.report(.mallocCorruptedTopSize, victim, self); return nil
             }
-            if UInt(bitPattern: size) >= UInt(bitPattern: nb + Layout.minSize) {
+            if UInt(bitPattern: size) >= UInt(bitPattern: nb &+ Layout.minSize) {
                 let remainder = victim.at(nb)
                 top = remainder
                 victim.head = nb | Layout.prevInUseBit | arenaBit

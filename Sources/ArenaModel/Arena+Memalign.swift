@@ -1,12 +1,16 @@
 extension Arena {
     /// `_int_memalign`: over-allocates by `alignment + MINSIZE`, then frees the
-    /// leading and trailing space around an aligned chunk.
+    /// leading and trailing space around an aligned chunk. `alignment` is a power of
+    /// two from 32 to 2^63 (a negative Int), as `_mid_memalign` leaves it.
     func intMemalign(_ alignment: Int, _ bytes: Int, _ t: MallocThread) -> UnsafeMutableRawPointer? {
         let g = t.g
         let nb = Layout.checkedRequestToSize(bytes)
-        if nb == 0 { return nil }
+        // An alignment above PTRDIFF_MAX (2^63 only) fails here, as in the glibc 2.36
+        // that Debian 12 ships (the CVE-2026-0861 fix of the 2.36 branch): with 2^62 at
+        // most, the padded request below cannot wrap and fails in `intMalloc` if too big.
+        if nb == 0 || alignment < 0 { return nil }
         let arenaBit = self == g.mainArena ? 0 : Layout.nonMainArenaBit
-        guard let m = intMalloc(nb + alignment + Layout.minSize, t) else { return nil }
+        guard let m = intMalloc(nb &+ alignment &+ Layout.minSize, t) else { return nil }
         var p = Chunk(mem: m)
 
         if Int(bitPattern: m) % alignment != 0 {
@@ -33,7 +37,7 @@ extension Arena {
 
         if !p.isMmapped {
             let size = p.size
-            if UInt(bitPattern: size) > UInt(bitPattern: nb + Layout.minSize) {
+            if UInt(bitPattern: size) > UInt(bitPattern: nb &+ Layout.minSize) {
                 let remainder = p.at(nb)
                 remainder.head = (size - nb) | Layout.prevInUseBit | arenaBit
                 p.setHeadSize(nb)

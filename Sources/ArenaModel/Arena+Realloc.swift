@@ -3,21 +3,22 @@ extension Arena {
     /// to a new chunk; a tail of at least MINSIZE is split off and freed.
     func intRealloc(_ oldp: Chunk, _ oldSize: Int, _ nb: Int, _ t: MallocThread) -> UnsafeMutableRawPointer? {
         let g = t.g
-        if oldp.head <= Layout.chunkHeaderSize || oldSize >= systemMem {
+        // Sizes are size_t here, compared unsigned, as a corrupted head may set the top bit.
+        if UInt(bitPattern: oldp.head) <= UInt(Layout.chunkHeaderSize) || UInt(bitPattern: oldSize) >= UInt(bitPattern: systemMem) {
             g.report(.reallocInvalidOldSize, oldp, self); return nil
         }
         let arenaBit = self == g.mainArena ? 0 : Layout.nonMainArenaBit
         let next = oldp.at(oldSize)
         let nextSize = next.size
-        if next.head <= Layout.chunkHeaderSize || nextSize >= systemMem {
+        if UInt(bitPattern: next.head) <= UInt(Layout.chunkHeaderSize) || UInt(bitPattern: nextSize) >= UInt(bitPattern: systemMem) {
             g.report(.reallocInvalidNextSize, oldp, self); return nil
         }
 
         var newp = oldp
         var newSize = oldSize
         if UInt(bitPattern: oldSize) < UInt(bitPattern: nb) {
-            if next == top && UInt(bitPattern: oldSize + nextSize) >= UInt(bitPattern: nb + Layout.minSize) {
-                newSize = oldSize + nextSize
+            if next == top && UInt(bitPattern: oldSize &+ nextSize) >= UInt(bitPattern: nb &+ Layout.minSize) {
+                newSize = oldSize &+ nextSize
                 oldp.setHeadSize(nb | arenaBit)
                 top = oldp.at(nb)
                 top.head = (newSize - nb) | Layout.prevInUseBit
@@ -27,7 +28,7 @@ extension Arena {
                 newSize = oldSize + nextSize
                 guard unlink(next, g) else { return nil }
             } else {
-                guard let newMem = intMalloc(nb - Layout.alignMask, t) else { return nil }
+                guard let newMem = intMalloc(nb &- Layout.alignMask, t) else { return nil }
                 newp = Chunk(mem: newMem)
                 newSize = newp.size
                 if newp == next {

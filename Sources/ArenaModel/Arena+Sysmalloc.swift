@@ -2,6 +2,9 @@ extension Arena {
     /// `sysmalloc`: serves `nb` when top is too small, by an mmapped chunk above the
     /// threshold, else by growing the heap (the break for the main arena; the current
     /// heap, or a new one, for the others) and splitting the new top.
+    ///
+    /// `nb` is a size_t (up to 2^63 + 16 from `checked_request2size`): the sums below wrap
+    /// and are compared as glibc compares them, so a request no memory can meet fails here.
     func sysmalloc(_ nb: Int, _ t: MallocThread) -> UnsafeMutableRawPointer? {
         let g = t.g
         var triedMmap = false
@@ -18,10 +21,12 @@ extension Arena {
         if !isMain {
             let oldHeap = Heap.of(oldTop.address)
             let oldHeapSize = oldHeap.size
-            if Layout.minSize + nb - oldSize > 0 && oldHeap.grow(Layout.minSize + nb - oldSize, g) {
+            // glibc casts this difference to long: a wrapped one is negative and skipped.
+            let growth = Layout.minSize &+ nb &- oldSize
+            if growth > 0 && oldHeap.grow(growth, g) {
                 systemMem += oldHeap.size - oldHeapSize
                 oldTop.head = (oldHeap.end - oldTop.address) | Layout.prevInUseBit
-            } else if let heap = Heap.create(nb + Layout.minSize + Heap.headerSize, topPad: g[.topPad], following: oldHeap, g) {
+            } else if let heap = Heap.create(nb &+ Layout.minSize &+ Heap.headerSize, topPad: g[.topPad], following: oldHeap, g) {
                 heap.arena = self
                 heap.prev = oldHeap
                 systemMem += heap.size
@@ -43,8 +48,9 @@ extension Arena {
                 if let mm = t.mmapChunk(nb) { return mm }
             }
         } else {
-            var size = nb + g[.topPad] + Layout.minSize
-            if isContiguous { size -= oldSize }
+            // A long in glibc: past PTRDIFF_MAX it is negative, and MORECORE is not called.
+            var size = nb &+ g[.topPad] &+ Layout.minSize
+            if isContiguous { size = size &- oldSize }
             size = Layout.alignUp(size, Layout.pageSize)
             // The model owns its break: when it cannot move, the reservation is spent.
             guard size > 0, let brk = OSMemory.moreCore(g, size) else { return nil }
@@ -83,7 +89,7 @@ extension Arena {
         if systemMem > maxSystemMem { maxSystemMem = systemMem }
         let p = top
         let size = p.size
-        guard UInt(bitPattern: size) >= UInt(bitPattern: nb + Layout.minSize) else { return nil }
+        guard UInt(bitPattern: size) >= UInt(bitPattern: nb &+ Layout.minSize) else { return nil }
         let remainder = p.at(nb)
         top = remainder
         p.head = nb | Layout.prevInUseBit | (isMain ? 0 : Layout.nonMainArenaBit)
@@ -125,7 +131,9 @@ extension Arena {
             p = p.previous
             var newSize = p.size + (Layout.minSize - 2 * Layout.sizeSize) + misalign
             if !p.prevInUse { newSize += p.prevSize }
-            if newSize + (Layout.heapMaxSize - prevHeap.size) < pad + Layout.minSize + heap.pageSize { break }
+            // Unsigned in glibc, as `pad` is a size_t: a huge pad keeps every heap.
+            if UInt(bitPattern: newSize + (Layout.heapMaxSize - prevHeap.size))
+                < UInt(bitPattern: pad &+ Layout.minSize &+ heap.pageSize) { break }
             systemMem -= heap.size
             heap.release(g)
             heap = prevHeap
@@ -140,8 +148,8 @@ extension Arena {
         let topSize = topChunk.size
         if UInt(bitPattern: topSize) < UInt(bitPattern: g[.trimThreshold]) { return }
         let topArea = topSize - Layout.minSize - 1
-        if topArea < 0 || topArea <= pad { return }
-        let extra = Layout.alignDown(topArea - pad, heap.pageSize)
+        if topArea < 0 || UInt(bitPattern: topArea) <= UInt(bitPattern: pad) { return }
+        let extra = Layout.alignDown(topArea &- pad, heap.pageSize)
         if extra == 0 { return }
         guard heap.shrink(extra, g) else { return }
         systemMem -= extra

@@ -91,7 +91,8 @@ extension MallocThread {
     /// into the ring after the main arena, locked and attached to this thread.
     private func newArena(_ bytes: Int) -> Arena? {
         let header = Heap.headerSize + Arena.byteCount + Layout.alignment
-        guard let h = Heap.create(bytes + header, topPad: g[.topPad], g)
+        // `bytes` is the caller's size_t (memalign's is padded, unchecked): it may wrap.
+        guard let h = Heap.create(bytes &+ header, topPad: g[.topPad], g)
                 ?? Heap.create(header, topPad: g[.topPad], g) else { return nil }
         let a = Arena(h.base + Heap.headerSize)
         h.arena = a

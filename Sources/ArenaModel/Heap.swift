@@ -53,11 +53,13 @@ struct Heap {
     static func create(_ size: Int, topPad: Int, following previous: Heap? = nil, _ g: Globals) -> Heap? {
         let maxSize = Layout.heapMaxSize
         var size = size
-        if size + topPad < Layout.heapMinSize {
+        // size_t arithmetic, as in glibc: the padded size wraps, and compares unsigned.
+        let padded = UInt(bitPattern: size &+ topPad)
+        if padded < UInt(Layout.heapMinSize) {
             size = Layout.heapMinSize
-        } else if size + topPad <= maxSize {
-            size += topPad
-        } else if size > maxSize {
+        } else if padded <= UInt(maxSize) {
+            size = size &+ topPad
+        } else if UInt(bitPattern: size) > UInt(maxSize) {
             return nil
         } else {
             size = maxSize
@@ -106,8 +108,9 @@ struct Heap {
 
     /// `grow_heap`: extends the heap by `diff` bytes (page-rounded); false past its maximum.
     func grow(_ diff: Int, _ g: Globals) -> Bool {
-        let newSize = size + Layout.alignUp(diff, pageSize)
-        guard newSize <= Layout.heapMaxSize else { return false }
+        // glibc's longs wrap here for a huge diff; the unsigned compare then refuses it.
+        let newSize = size &+ Layout.alignUp(diff, pageSize)
+        guard UInt(bitPattern: newSize) <= UInt(Layout.heapMaxSize) else { return false }
         if newSize > mprotectSize {
             guard OSMemory.protect(g, base + mprotectSize, newSize - mprotectSize, PROT_READ | PROT_WRITE) else { return false }
             mprotectSize = newSize

@@ -50,16 +50,22 @@ public enum Layout {
     public static let sizeBits = 0x7
 
     /// `request2size`: the chunk size that serves a request of `bytes`.
+    ///
+    /// Both are size_t bit patterns, as in glibc: the sum wraps, and is compared unsigned.
     @inline(__always)
     public static func requestToSize(_ bytes: Int) -> Int {
-        bytes &+ sizeSize &+ alignMask < minSize ? minSize : (bytes &+ sizeSize &+ alignMask) & ~alignMask
+        let padded = bytes &+ sizeSize &+ alignMask
+        return UInt(bitPattern: padded) < UInt(minSize) ? minSize : padded & ~alignMask
     }
 
-    /// `checked_request2size`: as `requestToSize`, or 0 for a request above PTRDIFF_MAX.
+    /// `checked_request2size`: as `requestToSize`, or 0 for a request above PTRDIFF_MAX
+    /// (a negative Int: a size_t of 2^63 or more).
+    ///
+    /// A request in the last 23 bytes below PTRDIFF_MAX passes, as in glibc, and pads to
+    /// 2^63 or 2^63 + 16, a negative Int: sizes are compared unsigned wherever glibc does.
     @inline(__always)
     public static func checkedRequestToSize(_ bytes: Int) -> Int {
-        // A negative Int is a size_t above PTRDIFF_MAX; so is anything that wraps when padded.
-        bytes < 0 || bytes > Int.max - sizeSize - alignMask ? 0 : requestToSize(bytes)
+        bytes < 0 ? 0 : requestToSize(bytes)
     }
 
     /// `in_smallbin_range`.
@@ -99,7 +105,11 @@ public enum Layout {
 
     /// `csize2tidx`: the tcache bin of a chunk size.
     @inline(__always)
-    public static func tcacheIndex(chunkSize: Int) -> Int { (chunkSize &- minSize &+ alignment &- 1) / alignment }
+    public static func tcacheIndex(chunkSize: Int) -> Int {
+        // Unsigned, as glibc's: a size of 2^63 or more (a negative Int) and 0 give an index
+        // far past the bins, and the division is a shift.
+        Int(bitPattern: (UInt(bitPattern: chunkSize) &- UInt(minSize) &+ UInt(alignment) &- 1) / UInt(alignment))
+    }
 
     /// `tidx2usize`: the largest request a tcache bin serves.
     public static func tcacheIndexToUsableSize(_ index: Int) -> Int { index * alignment + minSize - sizeSize }

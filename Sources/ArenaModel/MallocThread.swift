@@ -60,9 +60,10 @@ public struct MallocThread: @unchecked Sendable {
     public func malloc(_ bytes: Int) -> UnsafeMutableRawPointer? {
         count(.malloc)
         // The tcache hit, glibc's fast path, inline; anything else takes the whole path.
+        // A refused request (tbytes 0) has an index past every tcache bin.
         let tbytes = Layout.checkedRequestToSize(bytes)
         let tcIdx = Layout.tcacheIndex(chunkSize: tbytes)
-        if let tc = tcache, tbytes != 0, tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0, !g.aborted {
+        if let tc = tcache, tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0, !g.aborted {
             count(.tcacheHit)
             return tcacheGet(tcIdx, tc)
         }
@@ -112,13 +113,16 @@ public struct MallocThread: @unchecked Sendable {
         Arena.of(p, main: g.mainArena).intFree(p, haveLock: false, self)
     }
 
-    /// `calloc`: `count * size` zeroed bytes, or nil if the product overflows.
-    /// Like glibc 2.36, it never takes a chunk from the tcache.
+    /// `calloc`: `count * size` zeroed bytes, or nil if the product is above PTRDIFF_MAX.
+    /// Both are size_t bit patterns (a negative Int is 2^63 or more): `calloc (SIZE_MAX, 0)`
+    /// is `calloc (0, 0)`, as in glibc. Like glibc 2.36, it never takes a chunk from the tcache.
     public func calloc(_ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
         self.count(.calloc)
         if g.aborted { return nil }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
-        if overflow || bytes < 0 || count < 0 || size < 0 { return nil }
+        // glibc's __builtin_mul_overflow into a ptrdiff_t: the exact product must fit an Int.
+        let (high, low) = UInt(bitPattern: count).multipliedFullWidth(by: UInt(bitPattern: size))
+        if high != 0 || low > UInt(Int.max) { return nil }
+        let bytes = Int(bitPattern: low)
         _ = currentTcache()
         if g.aborted { return nil }
         let av = g.multiThreaded ? arenaGet(bytes) : g.mainArena
@@ -180,7 +184,7 @@ public struct MallocThread: @unchecked Sendable {
         if oldp.isMmapped {
             if let moved = mremapChunk(oldp, nb) { return moved.mem }
             if g.aborted { return nil }
-            if oldSize - Layout.sizeSize >= nb { return oldMem }
+            if UInt(bitPattern: oldSize - Layout.sizeSize) >= UInt(bitPattern: nb) { return oldMem }
             guard let newMem = malloc(bytes) else { return nil }
             newMem.copyMemory(from: oldMem, byteCount: oldSize - Layout.chunkHeaderSize)
             munmapChunk(oldp)
@@ -201,29 +205,35 @@ public struct MallocThread: @unchecked Sendable {
     }
 
     /// `memalign` (and `aligned_alloc`): `bytes` at a multiple of `alignment`, which is
-    /// raised to a power of two as glibc does.
+    /// raised to a power of two as glibc does. Both are size_t bit patterns: an alignment
+    /// above 2^63 (a negative Int other than `Int.min`) is EINVAL, nil.
     public func memalign(_ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? {
         count(.memalign)
         if g.aborted { return nil }
-        if alignment <= Layout.alignment { return malloc(bytes) }
-        var alignment = max(alignment, Layout.minSize)
-        if alignment > Int.max / 2 + 1 || alignment < 0 { return nil }
-        if alignment & (alignment - 1) != 0 {
-            var a = Layout.alignment * 2
-            while a < alignment { a <<= 1 }
-            alignment = a
+        var a = UInt(bitPattern: alignment)
+        if a <= UInt(Layout.alignment) { return malloc(bytes) }
+        if a < UInt(Layout.minSize) { a = UInt(Layout.minSize) }
+        if a > UInt.max / 2 + 1 { return nil }
+        if a & (a - 1) != 0 {
+            var p = UInt(Layout.alignment * 2)
+            while p < a { p <<= 1 }
+            a = p
         }
+        let alignment = Int(bitPattern: a)
         if !g.multiThreaded { return g.mainArena.intMemalign(alignment, bytes, self) }
-        return withArena(bytes + alignment + Layout.minSize) { av, t in av.intMemalign(alignment, bytes, t) }
+        // glibc sizes a new arena for the padded request, but retries with `bytes`.
+        return withArena(bytes &+ alignment &+ Layout.minSize, retry: bytes) { av, t in av.intMemalign(alignment, bytes, t) }
     }
 
     /// `aligned_alloc`: glibc's is `memalign` under another name.
     public func alignedAlloc(_ alignment: Int, _ bytes: Int) -> UnsafeMutableRawPointer? { memalign(alignment, bytes) }
 
     /// `posix_memalign`: 0 and the block, or EINVAL for an alignment that is not a
-    /// power-of-two multiple of the pointer size, or ENOMEM.
+    /// power-of-two multiple of the pointer size, or ENOMEM. The alignment is a size_t:
+    /// 2^63 (`Int.min`) is a valid one, which no request can meet.
     public func posixMemalign(_ alignment: Int, _ bytes: Int) -> (status: Int32, pointer: UnsafeMutableRawPointer?) {
-        if alignment % 8 != 0 || alignment <= 0 || (alignment / 8) & (alignment / 8 - 1) != 0 { return (22, nil) }
+        let words = UInt(bitPattern: alignment) / 8
+        if alignment % 8 != 0 || words == 0 || words & (words - 1) != 0 { return (22, nil) }
         guard let p = memalign(alignment, bytes) else { return (12, nil) }
         return (0, p)
     }
@@ -236,14 +246,16 @@ public struct MallocThread: @unchecked Sendable {
         return p.inUse ? p.size - Layout.sizeSize : 0
     }
 
-    /// Runs `body` on the arena `arena_get` picks, retrying once on another arena as
-    /// glibc does when the first is out of memory.
+    /// Runs `body` on the arena `arena_get` picks for `bytes`, retrying once on another
+    /// arena (picked for `retryBytes`, else `bytes`) as glibc does when the first is out
+    /// of memory.
     @inline(__always)
-    private func withArena(_ bytes: Int, _ body: (Arena, MallocThread) -> UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    private func withArena(_ bytes: Int, retry retryBytes: Int? = nil,
+                           _ body: (Arena, MallocThread) -> UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
         var av = arenaGet(bytes)
         var victim = body(av, self)
         if victim == nil && !g.aborted {
-            av = arenaGetRetry(av, bytes)
+            av = arenaGetRetry(av, retryBytes ?? bytes)
             victim = body(av, self)
         }
         unlock(av)

@@ -4,7 +4,8 @@ extension MallocThread {
     /// `sysmalloc_mmap`: a page-rounded mapping holding one chunk of at least `nb`.
     func mmapChunk(_ nb: Int) -> UnsafeMutableRawPointer? {
         // No next chunk lends its prev_size field, so one more word is needed.
-        let size = Layout.alignUp(nb + Layout.sizeSize, Layout.pageSize)
+        // A size that wraps past 2^64 is refused; a negative one (past 2^63) mmap refuses.
+        let size = Layout.alignUp(nb &+ Layout.sizeSize, Layout.pageSize)
         if UInt(bitPattern: size) <= UInt(bitPattern: nb) { return nil }
         guard let mm = OSMemory.map(g, size) else { return nil }
         let p = Chunk(mm)
@@ -47,7 +48,8 @@ extension MallocThread {
         let offset = p.prevSize
         let size = p.size
         let total = offset + size
-        let newTotal = Layout.alignUp(newSize + offset + Layout.sizeSize, Layout.pageSize)
+        // size_t arithmetic: a size past 2^63 reaches mremap, which refuses it.
+        let newTotal = Layout.alignUp(newSize &+ offset &+ Layout.sizeSize, Layout.pageSize)
         if total == newTotal { return p }
         guard let cp = OSMemory.remap(g, p.address - offset, total, newTotal) else { return nil }
         let registry = MmapRegistry(g: g)

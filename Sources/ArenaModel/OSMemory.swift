@@ -70,8 +70,9 @@ enum OSMemory {
         }
         let old = g[.brkCurrent]
         guard increment != 0 else { return UnsafeMutableRawPointer(bitPattern: old) }
-        let new = old + increment
-        guard new >= g[.brkReserveStart], new <= g[.brkReserveEnd] else { return nil }
+        // sbrk refuses an increment that would wrap the address space.
+        let (new, wraps) = old.addingReportingOverflow(increment)
+        guard !wraps, new >= g[.brkReserveStart], new <= g[.brkReserveEnd] else { return nil }
         g.atomic(.osBrk).wrappingIncrement(ordering: .relaxed)
         let accessible = g[.brkAccessibleEnd], newPages = Layout.alignUp(new, Layout.pageSize)
         if newPages > accessible {

@@ -3,6 +3,10 @@ import ArenaModel
 /// Replays a trace on a fresh `ArenaSet`: each thread of the trace is attached at its
 /// first op, in the order of the trace (the first one is the main thread, on the main
 /// arena), and the ops run one at a time in trace order.
+///
+/// A thread stays attached to the end, so a replay holds one modelled thread per thread
+/// number: at most `Trace.threadLimit`, which `Trace.read` enforces and a trace built in
+/// code must respect too.
 public final class ModelReplayer {
     /// The modelled process the trace runs in.
     public let set: ArenaSet
@@ -71,6 +75,7 @@ public final class ModelReplayer {
 
     private func thread(_ id: Int) -> MallocThread {
         if let t = threads[id] { return t }
+        precondition(threads.count < Trace.threadLimit, "a trace names at most \(Trace.threadLimit) threads")
         let t = set.attachThread()
         threads[id] = t
         return t

@@ -1,7 +1,8 @@
 import Randomness
 
 /// A seeded random mix of malloc, free (in random order), realloc, calloc, memalign
-/// and malloc_trim on one thread.
+/// and malloc_trim on one thread, with a few requests at the limits of size_t
+/// arithmetic among them (`LimitRequests`).
 ///
 /// Each seed draws a profile first, so that the traces differ in kind and not only
 /// in detail: how many slots, which size ranges (fast, small, large, mmapped), a few
@@ -60,7 +61,7 @@ struct RandomTrace {
             if waves && events.count % 500 == 0 {
                 (mallocWeight, freeWeight) = [(380, 380), (600, 160), (160, 600)][rng.below(3)]
             }
-            switch rng.pick([mallocWeight, freeWeight, 100, 60, 77, 3]) {
+            switch rng.pick([mallocWeight, freeWeight, 100, 60, 77, 3, 5]) {
             case 0: fill(.malloc(size: size(), slot: emptySlot()))
             case 1: free()
             case 2: realloc()
@@ -70,8 +71,10 @@ struct RandomTrace {
             case 4:
                 let alignment = RandomTrace.alignments[rng.below(RandomTrace.alignments.count)]
                 fill(.memalign(alignment: alignment, size: size(), slot: emptySlot()))
-            default:
+            case 5:
                 events.append(TraceEvent(thread: 0, .trim(pad: RandomTrace.pads[rng.below(RandomTrace.pads.count)])))
+            default:
+                limitRequest()
             }
         }
         let profile = "slots=\(slotCount) ranges=\(rangeWeights) fixed=\(fixedSizes) waves=\(waves)"
@@ -109,6 +112,36 @@ struct RandomTrace {
         let slot = live[rng.below(live.count)]
         RandomTrace.move(slot, from: &live, to: &empty, &position)
         events.append(TraceEvent(thread: 0, .free(slot: slot)))
+    }
+
+    /// A request at the limits: most fail and leave their slot as it was (a failed
+    /// realloc keeps its block); a zero-sized calloc of a huge count, or a size just past
+    /// the mapping limits, fills its slot.
+    private mutating func limitRequest() {
+        let op: TraceEvent.Op
+        switch rng.below(7) {
+        case 0: op = .malloc(size: LimitRequests.refusedSize(&rng), slot: emptySlot())
+        case 1:
+            let slot = live.isEmpty ? emptySlot() : live[rng.below(live.count)]
+            op = .realloc(size: LimitRequests.refusedSize(&rng), slot: slot)
+        case 2:
+            let (count, size) = LimitRequests.overflowingProduct(&rng)
+            op = .calloc(count: count, size: size, slot: emptySlot())
+        case 3:
+            let huge = rng.below(2) == 0 ? LimitRequests.refusedSize(&rng) : Int.max
+            return fill(rng.below(2) == 0 ? .calloc(count: huge, size: 0, slot: emptySlot()) : .calloc(count: 0, size: huge, slot: emptySlot()))
+        case 4:
+            // A refused alignment with an ordinary size, or an ordinary one with a refused size.
+            if rng.below(2) == 0 {
+                op = .memalign(alignment: LimitRequests.refusedAlignment(&rng), size: size(), slot: emptySlot())
+            } else {
+                let alignment = RandomTrace.alignments[rng.below(RandomTrace.alignments.count)]
+                op = .memalign(alignment: alignment, size: LimitRequests.refusedSize(&rng), slot: emptySlot())
+            }
+        case 5: op = .trim(pad: LimitRequests.refusedSize(&rng))
+        default: return fill(.malloc(size: LimitRequests.servedSize(&rng), slot: emptySlot()))
+        }
+        events.append(TraceEvent(thread: 0, op))
     }
 
     /// Resizes a live block (sometimes to 0, which frees it), or reallocs NULL.

@@ -15,12 +15,18 @@ import Glibc
 /// 0 trim 0                              THREAD trim PAD
 /// ```
 /// Fields are separated by spaces or tabs; numbers are decimal, from 0 to 2^63 - 1;
-/// slots are below 2^24. See `TraceEvent` for what each op does to its slot.
+/// slots are below 2^24; a trace names at most 1024 threads (`threadLimit`). See
+/// `TraceEvent` for what each op does to its slot.
 public struct Trace: Sendable, Equatable {
     /// The first line of every trace.
     public static let header = "arenastress-trace 1"
     /// Slots are below this.
     public static let slotLimit = 1 << 24
+    /// The most distinct thread numbers a trace may name, as a scenario runs at most
+    /// 1024 threads. A modelled thread keeps its tcache and its lock recording (some
+    /// 20 KiB) while it lives, and a trace's threads live to its end: the parser refuses
+    /// the line that names one more, so that a replay stays within bounded memory.
+    public static let threadLimit = 1024
 
     /// Comment lines written after the header, without their `# `.
     public var comments: [String]

@@ -77,6 +77,7 @@ public enum TraceGenerator {
                 .memalign(alignment: 4096, size: 1 << 40, slot: 24), .malloc(size: 100, slot: 25),
                 .realloc(size: 1 << 40, slot: 25), .realloc(size: 200, slot: 25)]
         ops += (20...25).map { .free(slot: $0) }
+        ops += LimitRequests.sampler(slots: 60..<66)
         return ops.map { TraceEvent(thread: 0, $0) }
     }
 }

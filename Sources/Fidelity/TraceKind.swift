@@ -3,7 +3,7 @@
 /// and seeded random mixes.
 public enum TraceKind: String, CaseIterable, Sendable {
     /// Random mixes of every op over the tcache, fast, small, large and mmapped ranges,
-    /// freeing in random order (`count`: ops).
+    /// freeing in random order, with a few requests at the size limits (`count`: ops).
     case random
     /// bench-malloc-simple: n mallocs then n frees in order, n in 25, 100, 400, 1600,
     /// sizes 16, 64 and 1000 (`count`: rounds of each).
@@ -16,8 +16,9 @@ public enum TraceKind: String, CaseIterable, Sendable {
     /// A pool of 1000 blocks of 1000 bytes: a random one freed and allocated again
     /// (`count`: reuses).
     case pool
-    /// The dynamic mmap threshold rising, mremap, memalign and calloc above it, and
-    /// malloc_trim with several pads (`count` is not used).
+    /// The dynamic mmap threshold rising, mremap, memalign and calloc above it,
+    /// malloc_trim with several pads, and requests at the limits of size_t arithmetic
+    /// (`count` is not used).
     case threshold
 
     /// `count` when none is given: the sizes of the seed scenarios.

@@ -7,6 +7,8 @@ struct TraceParser {
     private var position = 0
     private var lineStart = 0
     private var line = 0
+    /// The thread numbers named so far, at most `Trace.threadLimit`.
+    private var threads = Set<Int>()
 
     static func parse(_ text: UnsafeRawBufferPointer, path: String) throws(TraceError) -> Trace {
         var parser = TraceParser(text: text, path: path)
@@ -113,7 +115,14 @@ struct TraceParser {
     }
 
     private mutating func event() throws(TraceError) -> TraceEvent {
+        let threadStart = position
         let thread = try number("expected a thread number")
+        if !threads.contains(thread) {
+            if threads.count == Trace.threadLimit {
+                throw error(at: threadStart, "more than \(Trace.threadLimit) threads in one trace")
+            }
+            threads.insert(thread)
+        }
         let name = word()
         let op: TraceEvent.Op
         switch OpName(text, name) {

@@ -28,8 +28,16 @@ import Testing
         #expect(Layout.fastBinIndex(Layout.requestToSize(Layout.maxFastSize)) + 1 == Layout.fastBinCount)
         #expect(Layout.maxFastChunkSize(forRequest: 128) == 0x80)
         #expect(Layout.maxFastChunkSize(forRequest: 0) == 0x10)
+        // Above PTRDIFF_MAX refused; just below it, padded past 2^63 (a size_t, read as a
+        // negative Int), as glibc's checked_request2size does.
         #expect(Layout.checkedRequestToSize(-1) == 0)
-        #expect(Layout.checkedRequestToSize(Int.max) == 0)
+        #expect(Layout.checkedRequestToSize(Int.min) == 0)
+        #expect(Layout.checkedRequestToSize(Int.max) == Int(bitPattern: (1 << 63) + 16))
+        #expect(Layout.checkedRequestToSize(Int.max - 22) == Int.min)
+        #expect(Layout.checkedRequestToSize(Int.max - 23) == Int.max - 15)
+        // request2size wraps for the last 23 values of a size_t, to MINSIZE.
+        #expect(Layout.requestToSize(-1) == Layout.minSize)
+        #expect(Layout.requestToSize(-24) == -16)
         #expect(Layout.requestToSize(0) == 0x20)
         #expect(Layout.requestToSize(24) == 0x20)
         #expect(Layout.requestToSize(25) == 0x30)
@@ -66,6 +74,9 @@ import Testing
         #expect(Layout.tcacheIndex(chunkSize: 0x410) == 63)
         #expect(Layout.tcacheIndex(chunkSize: Layout.requestToSize(1032)) == 63)
         #expect(Layout.tcacheIndex(chunkSize: Layout.requestToSize(1033)) == 64)
+        // csize2tidx is unsigned: no size (0, or 2^63 and up from a request near
+        // PTRDIFF_MAX) lands in a tcache bin by wrapping.
+        for size in [0, 16, Int.min, Int.min + 16, -16] { #expect(Layout.tcacheIndex(chunkSize: size) >= Layout.tcacheBinCount) }
     }
 
     @Test func safeLinkingIsAnInvolution() {

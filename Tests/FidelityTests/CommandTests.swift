@@ -33,8 +33,35 @@ import Testing
         #expect(model.out.split(separator: "\n").count == TraceGenerator.trace(.threshold, seed: 1).events.count)
 
         let compared = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", "--compare", path])
+        let ops = TraceGenerator.trace(.threshold, seed: 1).events.count
         #expect(compared.status == 0)
-        #expect(compared.out.hasSuffix("fidelity: 147/147 ops identical\n"))
+        #expect(compared.out.hasSuffix("fidelity: \(ops)/\(ops) ops identical\n"))
+    }
+
+    /// The trace of issue 14: a request just below PTRDIFF_MAX once trapped in sysmalloc's
+    /// sum; it is NULL, as on glibc, after the tcache's first heap growth.
+    @Test func aRequestNearPtrdiffMaxReplaysAsNull() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let path = try TestSupport.file("arenastress-trace 1\n0 malloc 9223372036854775000 0\n", in: directory)
+        let model = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", path])
+        let glibc = try TestSupport.run(TestSupport.product("glibc-replay"), [path])
+        #expect(model.status == 0 && model.err == "")
+        #expect(model.out == "n 21000\n")
+        #expect(model.out == glibc.out)
+        let compared = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", "--compare", path])
+        #expect(compared.status == 0)
+        #expect(compared.out.hasSuffix("fidelity: 1/1 ops identical\n"))
+    }
+
+    /// One thread number past the limit: refused at its line, nothing replayed.
+    @Test func replayRefusesTooManyThreads() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let lines = (0...Trace.threadLimit).map { "\($0) malloc 16 \($0)" }
+        let path = try TestSupport.file("arenastress-trace 1\n" + lines.joined(separator: "\n") + "\n", in: directory)
+        let model = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", path])
+        #expect(model.status == 2)
+        #expect(model.out == "")
+        #expect(model.err == "\(path):\(Trace.threadLimit + 2):1: more than \(Trace.threadLimit) threads in one trace\n")
     }
 
     /// A trace glibc-replay cannot run is bad input too, located by its parser.

@@ -52,6 +52,38 @@ import Testing
         #expect(mremap > 0 && madvise > 0 && brk > traces.count)
     }
 
+    /// The random traces make requests at the size limits (sizes no memory can meet,
+    /// overflowing calloc products, alignments of 2^48 and up), a small share of their
+    /// ops, each NULL on the model; `randomTraceIsIdentical` says glibc agrees.
+    @Test func randomTracesReachTheSizeLimits() {
+        let seeds: [UInt64] = Array(1...20)
+        print("randomTracesReachTheSizeLimits seeds \(seeds.first!)...\(seeds.last!)")
+        var refused: [String: Int] = [:]
+        var ops = 0
+        for seed in seeds {
+            let trace = TraceGenerator.trace(.random, seed: seed, count: 10_000)
+            let results = ModelReplayer(slotCount: trace.slotCount).replay(trace)
+            ops += trace.events.count
+            for (event, result) in zip(trace.events, results) {
+                let kind: String
+                switch event.op {
+                case .malloc(let size, _) where size >= 1 << 48: kind = "malloc"
+                case .realloc(let size, _) where size >= 1 << 48: kind = "realloc"
+                case .calloc(let count, let size, _) where count.multipliedReportingOverflow(by: size).overflow: kind = "calloc"
+                case .memalign(let alignment, let size, _) where alignment >= 1 << 48 || size >= 1 << 48: kind = "memalign"
+                default: continue
+                }
+                guard case .null = result else {
+                    Issue.record("seed \(seed): \(event) gave \(result)")
+                    continue
+                }
+                refused[kind, default: 0] += 1
+            }
+        }
+        for kind in ["malloc", "realloc", "calloc", "memalign"] { #expect(refused[kind, default: 0] > 0, "no refused \(kind)") }
+        #expect(refused.values.reduce(0, +) < ops / 100)
+    }
+
     /// A divergence names its op and shows both heaps' bins; here glibc's side is a
     /// stand-in that misplaces the third op's chunk.
     @Test func firstDivergenceShowsBothHeaps() throws {

@@ -78,6 +78,29 @@ import Testing
         #expect(cli.err == "\(path):1:1: cannot read the trace (No such file or directory)\n")
     }
 
+    /// Up to `Trace.threadLimit` thread numbers are read, any numbers, however often
+    /// each comes back; the line naming one more is refused, at its thread number.
+    @Test func threadNumbersAreLimited() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let numbers = (0..<Trace.threadLimit).map { $0 * 1_000_003 }
+        var text = "arenastress-trace 1\n"
+        for (i, n) in numbers.enumerated() { text += "\(n) malloc \(i) \(i)\n" }
+        for (i, n) in numbers.enumerated() { text += "\(n) free \(i)\n" }
+        let full = try TestSupport.file(text, in: directory, named: "full.trace")
+        let trace = try Trace.read(from: full)
+        #expect(Set(trace.events.map(\.thread)).count == Trace.threadLimit)
+        let replayer = ModelReplayer(slotCount: trace.slotCount)
+        let results = replayer.replay(trace)
+        #expect(results.count == trace.events.count)
+        #expect(!results.contains(.null(brk: 0x21000)) && replayer.set.checkInvariants() == [])
+
+        let over = try TestSupport.file(text + " \t7 malloc 1 0\n", in: directory, named: "over.trace")
+        #expect(throws: TraceError(path: over, line: 2 * Trace.threadLimit + 2, column: 3,
+                                   message: "more than \(Trace.threadLimit) threads in one trace")) {
+            try Trace.read(from: over)
+        }
+    }
+
     @Test func glibcReplayRefusesASecondThread() throws {
         let directory = try TestSupport.scratchDirectory()
         let path = try TestSupport.file("arenastress-trace 1\n0 malloc 1 0\n1 malloc 1 1\n", in: directory)
