@@ -29,8 +29,7 @@ let package = Package(
         ),
         .target(
             name: "ArenaModel",
-            dependencies: ["CSupport", "Contention", .product(name: "Atomics", package: "swift-atomics")],
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+            dependencies: ["CSupport", "Contention", .product(name: "Atomics", package: "swift-atomics")]
         ),
         .target(name: "Scheduler", dependencies: ["CSupport", "Contention", "Randomness"]),
         // libnuma, as Debian's libnuma-dev installs it.
