@@ -55,6 +55,11 @@ let package = Package(
         ),
         // Replays a trace on this machine's glibc in a process of its own.
         .executableTarget(name: "glibc-replay"),
+        // `make fuzz`: mutated scenarios, traces, reports and command lines fed to the real binary.
+        .executableTarget(
+            name: "arenastress-fuzz",
+            dependencies: ["Randomness", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "arenastress",
             dependencies: [
