@@ -26,7 +26,7 @@ struct FailureLog {
         let command = (["arenastress"] + input.arguments.map { $0.replacingOccurrences(of: scratch, with: saved) }).joined(separator: " ")
         if let i = bySignature.firstIndex(where: { $0.signature == signature }) {
             bySignature[i].inputs.append(index)
-            print("fuzz: failure: input \(index) (\(input.kind.rawValue)): \(failure), as input \(bySignature[i].inputs[0]); saved in \(saved)")
+            say("fuzz: failure: input \(index) (\(input.kind.rawValue)): \(failure), as input \(bySignature[i].inputs[0]); saved in \(saved)")
             return
         }
         bySignature.append((signature, [index]))
@@ -44,25 +44,46 @@ struct FailureLog {
                     lines.append("  | \(line)")
                 }
             } else {
-                lines.append("  input \(saved)/\(file.name), where it differs from \(input.origin) (line numbers of the input):")
+                lines.append("  input \(saved)/\(file.name), where it differs from \(input.origin) (|> a changed line, |- lines removed before it):")
                 lines += Self.changedLines(text, String(decoding: original!, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false))
             }
         }
         lines.append("  reproduce: \(reproduce(index))   (or, in \(saved): \(command))")
-        print(lines.joined(separator: "\n"))
+        say(lines.joined(separator: "\n"))
     }
 
-    /// The lines of `text` between the first and the last line where it differs from
-    /// `original`, with two lines around; at most 60.
+    /// The lines of `text` that are not in `original` (by a longest common subsequence
+    /// of lines), each with its line number and one line around, hunks apart; at most 60.
     static func changedLines(_ text: [Substring], _ original: [Substring]) -> [String] {
-        var first = 0
-        while first < text.count && first < original.count && text[first] == original[first] { first += 1 }
-        var last = text.count - 1, lastOriginal = original.count - 1
-        while last >= first && lastOriginal >= first && text[last] == original[lastOriginal] { last -= 1; lastOriginal -= 1 }
-        let from = max(0, first - 2), to = min(text.count - 1, max(last, first) + 2)
-        guard from <= to else { return ["  (only removed lines, after line \(first))"] }
-        let shown = text[from...to].enumerated().map { "  \(String(from + $0.offset + 1).padding(toLength: 5, withPad: " ", startingAt: 0))| \($0.element)" }
-        return shown.count > 60 ? Array(shown.prefix(60)) + ["  ..."] : shown
+        let n = text.count, m = original.count
+        guard n > 0, n * m <= 4_000_000 else { return ["  (\(n) lines; too many to compare)"] }
+        // common[i][j]: the longest common subsequence of text[i...] and original[j...].
+        var common = [[Int32]](repeating: [Int32](repeating: 0, count: m + 1), count: n + 1)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for j in stride(from: m - 1, through: 0, by: -1) {
+                common[i][j] = text[i] == original[j] ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+            }
+        }
+        var changed = Set<Int>(), removedBefore = Set<Int>()
+        var i = 0, j = 0
+        while i < n || j < m {
+            if i < n, j < m, text[i] == original[j] {
+                i += 1; j += 1
+            } else if j < m, i == n || common[i][j + 1] >= common[i + 1][j] {
+                removedBefore.insert(i); j += 1
+            } else {
+                changed.insert(i); i += 1
+            }
+        }
+        let marked = changed.union(removedBefore.map { min($0, n - 1) })
+        let shown = Set(marked.flatMap { [$0 - 1, $0, $0 + 1] }.filter { (0..<n).contains($0) }).sorted()
+        var lines: [String] = []
+        for (k, line) in shown.enumerated() {
+            if k > 0, line != shown[k - 1] + 1 { lines.append("  ...") }
+            let mark = changed.contains(line) ? "|>" : removedBefore.contains(line) ? "|-" : "| "
+            lines.append("  \(String(line + 1).padding(toLength: 5, withPad: " ", startingAt: 0))\(mark) \(text[line])")
+        }
+        return lines.count > 60 ? Array(lines.prefix(60)) + ["  ..."] : lines
     }
 
     /// Copies the input's files and what the child said to `FOLDER/seed-S/input-N/`.

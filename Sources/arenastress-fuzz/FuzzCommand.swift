@@ -80,9 +80,9 @@ struct FuzzCommand: ParsableCommand {
         var log = FailureLog(folder: absolute(failures), seed: seed) { index in
             "arenastress-fuzz --seed \(seed) --input \(index)\(chosen.count == InputKind.allCases.count ? "" : " --kinds " + chosen.map(\.rawValue).joined(separator: ","))"
         }
-        print("fuzz: seed \(seed), \(input.map { "input \($0) only" } ?? "\(Self.figure(seconds)) s\(inputs.map { " or \($0) inputs" } ?? "")"), "
+        say("fuzz: seed \(seed), \(input.map { "input \($0) only" } ?? "\(Self.figure(seconds)) s\(inputs.map { " or \($0) inputs" } ?? "")"), "
               + "kinds \(chosen.map(\.rawValue).joined(separator: ", ")); \(binary)")
-        print("fuzz: corpus \(corpus): \(material.scenarios.count) scenarios (\(material.runnable.count) run), \(material.traces.count) traces, "
+        say("fuzz: corpus \(corpus): \(material.scenarios.count) scenarios (\(material.runnable.count) run), \(material.traces.count) traces, "
               + "\(material.reports.count) reports, \(material.commands.count) command lines; \(Self.figure(timeout)) s and \(memoryLimit) GiB per input")
 
         let started = ChildProcess.monotonicSeconds()
@@ -118,7 +118,7 @@ struct FuzzCommand: ParsableCommand {
             }
             tally[kind] = t
             if verbose || input != nil {
-                print("fuzz: input \(index) (\(kind.rawValue)) \(Self.describe(outcome.ending)) in \(Self.figure(outcome.seconds)) s: "
+                say("fuzz: input \(index) (\(kind.rawValue)) \(Self.describe(outcome.ending)) in \(Self.figure(outcome.seconds)) s: "
                       + "arenastress \(made.arguments.joined(separator: " ")); \(made.mutations.joined(separator: "; "))")
             }
             if input != nil {
@@ -131,11 +131,11 @@ struct FuzzCommand: ParsableCommand {
         let elapsed = ChildProcess.monotonicSeconds() - started
         let total = tally.values.reduce(0) { $0 + $1.inputs }
         let perKind = chosen.compactMap { kind in tally[kind].map { "\(kind.rawValue) \($0)" } }
-        print("fuzz: by kind (inputs, accepted with exit 0 or 1): \(perKind.joined(separator: ", "))")
+        say("fuzz: by kind (inputs, accepted with exit 0 or 1): \(perKind.joined(separator: ", "))")
         for (signature, indices) in log.bySignature {
-            print("fuzz: \(indices.count) x \(signature) (inputs \(indices.prefix(8).map(String.init).joined(separator: ", "))\(indices.count > 8 ? ", ..." : ""))")
+            say("fuzz: \(indices.count) x \(signature) (inputs \(indices.prefix(8).map(String.init).joined(separator: ", "))\(indices.count > 8 ? ", ..." : ""))")
         }
-        print("fuzz: \(total) inputs, \(log.count) failure\(log.count == 1 ? "" : "s")\(log.count > 0 ? " (\(log.bySignature.count) distinct), saved under \(absolute(failures))/seed-\(seed)" : "") (seed \(seed), \(Int(elapsed.rounded())) s)")
+        say("fuzz: \(total) inputs, \(log.count) failure\(log.count == 1 ? "" : "s")\(log.count > 0 ? " (\(log.bySignature.count) distinct), saved under \(absolute(failures))/seed-\(seed)" : "") (seed \(seed), \(Int(elapsed.rounded())) s)")
         if log.count > 0 { throw ExitCode(1) }
     }
 
@@ -182,4 +182,10 @@ struct FuzzCommand: ParsableCommand {
     static func currentExecutable() -> String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
+}
+
+/// Prints `text` and a newline at once, unbuffered: a long session into a file or a pipe
+/// shows its failures as they come, in order with the children's output.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
