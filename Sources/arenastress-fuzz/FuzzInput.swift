@@ -52,7 +52,8 @@ struct FuzzInput {
             // One run in six may ask for much more work, or more than the machine has:
             // validation must refuse what cannot be given, and the rest is a long run.
             let bold = rng.below(6) == 0
-            var input = mutated(file, kind, donors: corpus.runnable, gentle: !bold, weights: Mutator.mild, scratch: scratch, using: &rng)
+            var input = mutated(file, kind, donors: corpus.runnable, gentle: !bold, weights: bold ? Mutator.bold : Mutator.mild,
+                                workFocus: bold, scratch: scratch, using: &rng)
             if bold { input.mutations.insert("(bold: numbers of work may grow)", at: 0) }
             let path = scratch + "/" + file.name, reports = ["--quiet", "--reports", scratch + "/reports"]
             if rng.below(4) == 0 {
@@ -99,9 +100,9 @@ struct FuzzInput {
     }
 
     private static func mutated(_ file: Corpus.File, _ kind: InputKind, donors: [Corpus.File], gentle: Bool, weights: [Int],
-                                focus: Range<Int>? = nil, scratch: String, using rng: inout SplitMix64) -> FuzzInput {
-        let mutator = Mutator(donors: donors.map(\.bytes), gentle: gentle, focus: focus)
-        let (bytes, log) = mutator.mutate(file.bytes, rounds: weights == Mutator.mild ? 2 : 3, weights: weights, using: &rng)
+                                focus: Range<Int>? = nil, workFocus: Bool = false, scratch: String, using rng: inout SplitMix64) -> FuzzInput {
+        let mutator = Mutator(donors: donors.map(\.bytes), gentle: gentle, focus: focus, workFocus: workFocus)
+        let (bytes, log) = mutator.mutate(file.bytes, rounds: weights == Mutator.rough ? 3 : 2, weights: weights, using: &rng)
         return FuzzInput(kind: kind, files: [(file.name, bytes)], originals: [file.bytes], origin: file.name, mutations: log)
     }
 

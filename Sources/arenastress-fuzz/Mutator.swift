@@ -12,6 +12,9 @@ struct Mutator {
     /// Where numbers and lines are picked from half of the time (a report's scenario,
     /// which replay runs, among its many measured figures); nil for anywhere.
     var focus: Range<Int>? = nil
+    /// Half of the time, numbers are picked among those under a work key (for the bold
+    /// runs, which look for work validation should have refused).
+    var workFocus = false
 
     /// What a mutation can do.
     enum Kind: CaseIterable {
@@ -22,6 +25,7 @@ struct Mutator {
     /// lean on nudges, which keep a file valid more often and so reach the runner.
     static let rough = [15, 25, 10, 12, 12, 5, 8, 8]
     static let mild = [5, 10, 45, 10, 10, 3, 10, 4]
+    static let bold = [3, 45, 30, 6, 6, 2, 5, 3]
 
     /// Boundary values for any number: the edges of Int32, Int64, UInt64 and beyond,
     /// Double's extremes and non-numbers (in YAML's spellings and others), huge units.
@@ -101,7 +105,7 @@ struct Mutator {
 
     /// A number of the text replaced by a boundary value.
     private func substituteNumber(_ bytes: inout [UInt8], using rng: inout SplitMix64) -> String? {
-        let numbers = focused(Self.numbers(in: bytes), using: &rng)
+        let numbers = focused(Self.numbers(in: bytes), in: bytes, using: &rng)
         guard !numbers.isEmpty else { return nil }
         let range = numbers[rng.below(numbers.count)]
         let key = Self.key(before: range.lowerBound, in: bytes)
@@ -116,7 +120,7 @@ struct Mutator {
     /// or the edge of its power of two (a bin or tcache boundary, say). Under a work key
     /// of an input that is run it never grows.
     private func nudge(_ bytes: inout [UInt8], using rng: inout SplitMix64) -> String? {
-        let numbers = focused(Self.numbers(in: bytes), using: &rng).filter { !bytes[$0].contains(0x2E) && !bytes[$0].contains(0x65) && $0.count <= 18 }
+        let numbers = focused(Self.numbers(in: bytes), in: bytes, using: &rng).filter { !bytes[$0].contains(0x2E) && !bytes[$0].contains(0x65) && $0.count <= 18 }
         guard !numbers.isEmpty else { return nil }
         let range = numbers[rng.below(numbers.count)]
         guard let n = Int(String(decoding: bytes[range], as: UTF8.self)) else { return nil }
@@ -182,7 +186,13 @@ struct Mutator {
     }
 
     /// `ranges`, or half of the time those inside `focus` if there are any.
-    private func focused(_ ranges: [Range<Int>], using rng: inout SplitMix64) -> [Range<Int>] {
+    /// With `workFocus`, half of the time those under a work key if there are any.
+    private func focused(_ ranges: [Range<Int>], in bytes: [UInt8], using rng: inout SplitMix64) -> [Range<Int>] {
+        var ranges = ranges
+        if workFocus, rng.below(2) == 0 {
+            let work = ranges.filter { Self.workKeys.contains(Self.key(before: $0.lowerBound, in: bytes) ?? "") }
+            if !work.isEmpty { ranges = work }
+        }
         guard let focus, rng.below(2) == 0 else { return ranges }
         let inside = ranges.filter { focus.contains($0.lowerBound) }
         return inside.isEmpty ? ranges : inside

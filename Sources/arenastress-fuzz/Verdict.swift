@@ -40,16 +40,17 @@ enum Verdict: Equatable {
     }
 
     /// A short name for grouping failures that are likely one bug: the verdict and the
-    /// crash message (Swift's `file:line: Fatal error: ...`), digits of paths left out.
+    /// crash message (Swift's `file:line: Fatal error: ...`), its numbers left out.
     static func signature(_ failure: String, kind: InputKind, stderr: [UInt8]) -> String {
         let text = String(decoding: stderr, as: UTF8.self)
         let crash = text.split(separator: "\n").first { $0.contains("Fatal error") || $0.contains("fatal error") || $0.contains("Assertion") }
-        var where_ = crash.map(String.init) ?? ""
-        if where_.isEmpty, failure.hasPrefix("validate:") || failure.hasPrefix("exit status 2") {
-            where_ = text.split(separator: "\n").first.map(String.init) ?? ""
-            where_ = where_.replacingOccurrences(of: #"^.*?:[0-9]+:[0-9]+: "#, with: "", options: .regularExpression)
-            where_ = where_.replacingOccurrences(of: #"[0-9]+"#, with: "N", options: .regularExpression)
+        var said = crash.map(String.init) ?? ""
+        if said.isEmpty, failure.hasPrefix("validate:") || failure.hasPrefix("exit status 2") {
+            said = text.split(separator: "\n").first.map(String.init) ?? ""
+            said = said.replacingOccurrences(of: #"^.*?:[0-9]+:[0-9]+: "#, with: "", options: .regularExpression)
         }
-        return "\(kind.rawValue): \(failure)\(where_.isEmpty ? "" : " -- " + String(where_.prefix(160)))"
+        // Sizes and line numbers in a message vary with the input, not with the bug.
+        said = said.replacingOccurrences(of: #"[0-9]+"#, with: "N", options: .regularExpression)
+        return "\(kind.rawValue): \(failure)\(said.isEmpty ? "" : " -- " + String(said.prefix(160)))"
     }
 }
