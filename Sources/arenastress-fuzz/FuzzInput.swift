@@ -44,7 +44,7 @@ struct FuzzInput {
         switch kind {
         case .validate:
             let file = corpus.scenarios[rng.below(corpus.scenarios.count)]
-            var input = mutated(file, kind, donors: corpus.scenarios, gentle: false, weights: Mutator.rough, scratch: scratch, using: &rng)
+            var input = mutated(file, kind, donors: corpus.scenarios, gentle: false, weights: Mutator.rough, using: &rng)
             input.arguments = ["validate", scratch + "/" + file.name]
             return input
         case .run:
@@ -53,7 +53,7 @@ struct FuzzInput {
             // validation must refuse what cannot be given, and the rest is a long run.
             let bold = rng.below(6) == 0
             var input = mutated(file, kind, donors: corpus.runnable, gentle: !bold, weights: bold ? Mutator.bold : Mutator.mild,
-                                workFocus: bold, scratch: scratch, using: &rng)
+                                workFocus: bold, using: &rng)
             if bold { input.mutations.insert("(bold: numbers of work may grow)", at: 0) }
             let path = scratch + "/" + file.name, reports = ["--quiet", "--reports", scratch + "/reports"]
             if rng.below(4) == 0 {
@@ -73,13 +73,13 @@ struct FuzzInput {
             return input
         case .trace:
             let file = corpus.traces[rng.below(corpus.traces.count)]
-            var input = mutated(file, kind, donors: corpus.traces, gentle: false, weights: Mutator.mild, scratch: scratch, using: &rng)
+            var input = mutated(file, kind, donors: corpus.traces, gentle: false, weights: Mutator.mild, using: &rng)
             input.arguments = ["replay-trace"] + (rng.below(7) == 0 ? ["--compare"] : []) + [scratch + "/" + file.name]
             return input
         case .report:
             let file = corpus.reports[rng.below(corpus.reports.count)]
             var input = mutated(file, kind, donors: corpus.reports, gentle: true, weights: Mutator.mild, focus: scenarioSpan(in: file.bytes),
-                                scratch: scratch, using: &rng)
+                                using: &rng)
             let path = scratch + "/" + file.name
             switch rng.below(10) {
             case 0..<4:
@@ -100,8 +100,9 @@ struct FuzzInput {
     }
 
     private static func mutated(_ file: Corpus.File, _ kind: InputKind, donors: [Corpus.File], gentle: Bool, weights: [Int],
-                                focus: Range<Int>? = nil, workFocus: Bool = false, scratch: String, using rng: inout SplitMix64) -> FuzzInput {
+                                focus: Range<Int>? = nil, workFocus: Bool = false, using rng: inout SplitMix64) -> FuzzInput {
         let mutator = Mutator(donors: donors.map(\.bytes), gentle: gentle, focus: focus, workFocus: workFocus)
+        // Rough mutations (for validate) come up to three at a time, milder ones up to two.
         let (bytes, log) = mutator.mutate(file.bytes, rounds: weights == Mutator.rough ? 3 : 2, weights: weights, using: &rng)
         return FuzzInput(kind: kind, files: [(file.name, bytes)], originals: [file.bytes], origin: file.name, mutations: log)
     }
@@ -120,12 +121,12 @@ struct FuzzInput {
     private static func command(from corpus: Corpus, in scratch: String, using rng: inout SplitMix64) -> FuzzInput {
         let index = rng.below(corpus.commands.count)
         let template = corpus.commands[index]
-        var input = FuzzInput(kind: .command, origin: "commands.txt line \(index + 1) of the command lines: \(template.joined(separator: " "))")
-        func copy(_ files: [Corpus.File], under folder: String = "") -> String {
+        var input = FuzzInput(kind: .command, origin: "command line \(index + 1) of commands.txt: \(template.joined(separator: " "))")
+        func copy(_ files: [Corpus.File]) -> String {
             let file = files[rng.below(files.count)]
-            input.files.append((folder + file.name, file.bytes))
+            input.files.append((file.name, file.bytes))
             input.originals.append(nil)
-            return scratch + "/" + folder + file.name
+            return scratch + "/" + file.name
         }
         var arguments: [String] = []
         for word in template {
