@@ -88,14 +88,15 @@ import Testing
         let lock = FutexLock(word: memory)
         lock.lock()
         #expect(memory.load(as: UInt32.self) == 1)
-        let takerGotIt = Locked(false)
-        nonisolated(unsafe) let shared = (lock, takerGotIt)
+        let takerGotIt = Locked(false), gotItWhileHeld = Locked(false)
+        nonisolated(unsafe) let shared = (lock, takerGotIt, gotItWhileHeld)
         let scheduler = Scheduler(placement: [nil, nil], seed: 5)
         scheduler.run(phases: 1, body: { worker, _ in
-            let (lock, takerGotIt) = shared
+            let (lock, takerGotIt, gotItWhileHeld) = shared
             if worker.index == 0 {
                 waitUntilWaitedFor(lock.word)
-                #expect(!takerGotIt.withLock { $0 })
+                let early = takerGotIt.withLock { $0 }
+                gotItWhileHeld.withLock { $0 = early }
                 lock.unlock()
             } else {
                 lock.lock()
@@ -103,6 +104,7 @@ import Testing
                 lock.unlock()
             }
         })
+        #expect(!gotItWhileHeld.withLock { $0 })
         #expect(takerGotIt.withLock { $0 })
         #expect(lock.tryLock())
         lock.unlock()
