@@ -73,7 +73,7 @@ struct FuzzInput {
             return input
         case .trace:
             let file = corpus.traces[rng.below(corpus.traces.count)]
-            var input = mutated(file, kind, donors: corpus.traces, gentle: false, weights: Mutator.mild, using: &rng)
+            var input = mutated(file, kind, donors: corpus.traces, gentle: false, weights: Mutator.numeric, using: &rng)
             input.arguments = ["replay-trace"] + (rng.below(7) == 0 ? ["--compare"] : []) + [scratch + "/" + file.name]
             return input
         case .report:

@@ -26,6 +26,8 @@ struct Mutator {
     static let rough = [15, 25, 10, 12, 12, 5, 8, 8]
     static let mild = [5, 10, 45, 10, 10, 3, 10, 4]
     static let bold = [3, 45, 30, 6, 6, 2, 5, 3]
+    /// For traces, where the numbers (sizes, counts, alignments, slots) are what matters.
+    static let numeric = [5, 30, 30, 8, 8, 3, 10, 6]
 
     /// Boundary values for any number: the edges of Int32, Int64, UInt64 and beyond,
     /// Double's extremes and non-numbers (in YAML's spellings and others), huge units.

@@ -43,7 +43,9 @@ enum Verdict: Equatable {
     /// crash message (Swift's `file:line: Fatal error: ...`), its numbers left out.
     static func signature(_ failure: String, kind: InputKind, stderr: [UInt8]) -> String {
         let text = String(decoding: stderr, as: UTF8.self)
-        let crash = text.split(separator: "\n").first { $0.contains("Fatal error") || $0.contains("fatal error") || $0.contains("Assertion") }
+        let crash = text.split(separator: "\n").first { line in
+            ["Fatal error", "fatal error", "Precondition failed", "Assertion failed"].contains { line.contains($0) }
+        }
         var said = crash.map(String.init) ?? ""
         if said.isEmpty, failure.hasPrefix("validate:") || failure.hasPrefix("exit status 2") {
             said = text.split(separator: "\n").first.map(String.init) ?? ""
