@@ -54,6 +54,11 @@ let package = Package(
         ),
         // Replays a trace on this machine's glibc in a process of its own.
         .executableTarget(name: "glibc-replay"),
+        // `make fuzz`: mutated scenarios, traces, reports and command lines fed to the real binary.
+        .executableTarget(
+            name: "arenastress-fuzz",
+            dependencies: ["Randomness", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "arenastress",
             dependencies: [
@@ -81,7 +86,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel", "Randomness"]),
-        .testTarget(name: "ThreadingTests", dependencies: ["ArenaStress", "Scheduler", "Contention", "ArenaModel", "Scenario", "Reporting"]),
+        .testTarget(
+            name: "ThreadingTests",
+            dependencies: [
+                "ArenaStress", "Scheduler", "Contention", "ArenaModel", "Scenario", "Reporting",
+                // To watch a lock word for its "waited for" state, as the locks read it.
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
         // The allocators behind the protocol: the peers that are installed, the pool, `--target` on the command line.
         .testTarget(name: "TargetsTests", dependencies: ["Targets", "ArenaStress", "Reporting", "Scenario", "TestSupport"]),
         // Fixtures the test targets share: scratch folders, running the package's executables.

@@ -22,9 +22,10 @@ import Testing
             """, file: "numa.yaml")
     }
 
-    @Test func onThisMachineEverySampledArenaPageIsOnNode0AndEveryWorkerOnItsCPU() throws {
+    @Test(.enabled(if: HostBinding.works, HostBinding.refusal))
+    func onThisMachineEverySampledArenaPageIsOnItsNodeAndEveryWorkerOnItsCPU() throws {
         let runner = Runner(scenario: try Self.scenario())
-        try #require(runner.placement.probe.binds, "mbind works on this machine: \(runner.placement.probe.note)")
+        try #require(runner.placement.probe.binds && runner.placement.probe.locates, "the runner's probe: \(runner.placement.probe.note)")
         let point = try #require(runner.run().points.first)
         #expect(point.violations.isEmpty)
         #expect(point.placementAvailable == true, "\(point.placementNote ?? "")")
@@ -33,7 +34,7 @@ import Testing
         #expect(numa.workers.count == 2)
         for w in numa.workers {
             #expect(w.pinned && w.onPlan, "worker \(w.worker): planned \(String(describing: w.plannedCPU)), seen \(w.observedCPUs)")
-            #expect(w.observedNodes == [0])
+            #expect(w.observedNodes == [HostBinding.node])
         }
         for phase in point.phases {
             let pages = try #require(phase.pages)
@@ -41,7 +42,7 @@ import Testing
             #expect(pages.count >= 2)
             for arena in pages {
                 #expect(arena.pagesResident > 0, "\(phase.name): arena \(arena.arena) has no page present")
-                #expect(arena.intendedNode == 0)
+                #expect(arena.intendedNode == HostBinding.node)
                 #expect(arena.pagesOnIntendedNode == arena.pagesResident, "\(phase.name): arena \(arena.arena) \(arena.pagesByNode)")
                 #expect(arena.shareOnIntendedNode == 1)
                 #expect(arena.bound == (arena.arena != 0))

@@ -41,7 +41,7 @@ import Targets
         #expect(result.err.contains("side by side"))
     }
 
-    @Test(.enabled(if: installed(.jemalloc), "jemalloc is not installed (libjemalloc2)"))
+    @Test(.enabled(if: installed(.jemalloc), whyNot(.jemalloc)))
     func jemallocRunsThroughTheCommandLine() throws {
         let directory = try TestSupport.scratchDirectory()
         let path = try TestSupport.file(Self.tiny, in: directory, named: "tiny.yaml")

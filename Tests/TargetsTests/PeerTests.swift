@@ -12,6 +12,11 @@ func installed(_ peer: Peer) -> Bool {
 /// Whether `peer` loads in this test process (jemalloc does only under GLIBC_TUNABLES).
 func loadable(_ peer: Peer) -> Bool { PeerLibrary.availability(peer) == nil }
 
+/// Why a test of `peer` is skipped here: what loading it said.
+func whyNot(_ peer: Peer) -> Comment {
+    "\(PeerLibrary.availability(peer)?.description ?? "target '\(peer.rawValue)' loads")"
+}
+
 @Suite struct PeerTests {
     /// Blocks from the peer: distinct, writable, aligned as asked, the same bytes after
     /// a realloc, zeroed by calloc, and all freed through the peer.
@@ -44,15 +49,15 @@ func loadable(_ peer: Peer) -> Bool { PeerLibrary.availability(peer) == nil }
         _ = target.trim()
     }
 
-    @Test(.enabled(if: loadable(.mimalloc), "mimalloc is not installed (libmimalloc2.0)"))
+    @Test(.enabled(if: loadable(.mimalloc), whyNot(.mimalloc)))
     func mimallocAllocatesAndFrees() throws { try Self.exercise(.mimalloc) }
 
-    @Test(.enabled(if: loadable(.tcmalloc), "tcmalloc is not installed (libtcmalloc-minimal4)"))
+    @Test(.enabled(if: loadable(.tcmalloc), whyNot(.tcmalloc)))
     func tcmallocAllocatesAndFrees() throws { try Self.exercise(.tcmalloc) }
 
     // jemalloc loads in this process only when GLIBC_TUNABLES reserves static TLS for it;
     // CommandLineTargetTests runs it through the command line, which sets it.
-    @Test(.enabled(if: loadable(.jemalloc), "jemalloc does not load in the test process (not installed, or GLIBC_TUNABLES lacks optional_static_tls)"))
+    @Test(.enabled(if: loadable(.jemalloc), whyNot(.jemalloc)))
     func jemallocAllocatesAndFrees() throws { try Self.exercise(.jemalloc) }
 
     @Test func aMissingLibraryIsOneClearLine() throws {

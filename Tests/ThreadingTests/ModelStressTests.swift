@@ -40,9 +40,28 @@ import Testing
         return point
     }
 
+    /// What holds of every phase's lock figures however the threads were scheduled:
+    /// every contended acquisition was timed, the totals are the sums of the arenas' and
+    /// of the threads' figures.
+    static func expectConsistentLockFigures(_ point: PointReport) {
+        for phase in point.phases {
+            guard let all = phase.locks else { continue }
+            #expect(all.contended <= all.acquisitions, "\(phase.name)")
+            #expect(all.wait.count == all.contended, "\(phase.name): \(all.contended) contended, \(all.wait.count) waits timed")
+            for parts in [phase.locksByArena, phase.locksByThread] {
+                #expect(parts.reduce(0) { $0 + $1.acquisitions } == all.acquisitions, "\(phase.name)")
+                #expect(parts.reduce(0) { $0 + $1.contended } == all.contended, "\(phase.name)")
+                #expect(parts.reduce(0) { $0 + $1.ownerChanges } == all.ownerChanges, "\(phase.name)")
+            }
+        }
+    }
+
     /// The acceptance run: 8 threads on this machine's cores, shared arena, churn with a
     /// quarter of the frees remote, a respawn of every thread, a check at every phase end;
-    /// then the same run with an arena per thread, which must barely contend.
+    /// then the same run with an arena per thread. How often threads collide depends on
+    /// the machine and its load, so only what follows from the arena policy is asserted:
+    /// one shared lock changes hands between the 8 threads, and before the respawn no
+    /// per-thread arena's lock is ever taken by a second thread.
     @Test func eightThreadsSharedThenPerThread() throws {
         let shared = try Self.run("shared", threads: 8, arenas: "shared", remoteFree: 0.25, seed: 2024)
         #expect(shared.violations.isEmpty, "\(shared.violations.prefix(3))")
@@ -50,20 +69,29 @@ import Testing
         #expect(shared.phases.filter { $0.kind == "churn" }.allSatisfy { $0.ops == 8 * (Self.opsPerThread / 3) })
         #expect(shared.phases.allSatisfy { $0.checks == 1 })
         #expect(shared.threadsStarted == 16)
-        #expect(shared.phases.compactMap(\.locks).reduce(0) { $0 + $1.contended } > 0)
+        Self.expectConsistentLockFigures(shared)
+        // Every thread's first malloc finds its tcache empty and takes the one lock: each
+        // of the 8 takes it after another did at least 7 times, in whatever order.
+        #expect((shared.phases[0].locks?.ownerChanges ?? 0) >= 7)
+        #expect(shared.phases[0].locksByThread.count == 8)
 
-        // Each thread on its own arena and freeing only its own blocks: only the frees
-        // of blocks left by the respawned threads' predecessors can meet another thread.
+        // Each thread on its own arena and freeing only its own blocks: until the respawn
+        // leaves blocks to other threads, no arena lock has a second taker.
         let perThread = try Self.run("per-thread", threads: 8, arenas: "per-thread", remoteFree: 0, seed: 2024)
         #expect(perThread.violations.isEmpty, "\(perThread.violations.prefix(3))")
         #expect(perThread.phases.last!.arenas! >= 8)
-        #expect(perThread.contention! < 0.01)
+        Self.expectConsistentLockFigures(perThread)
+        let first = try #require(perThread.phases[0].locks)
+        #expect(first.acquisitions > 0)
+        #expect(first.contended == 0 && first.ownerChanges == 0, "churn-1: \(first.contended) contended, \(first.ownerChanges) owner changes")
 
         // With remote frees, a thread's arena is taken by the threads that free into it.
         let remote = try Self.run("per-thread, remote frees", threads: 8, arenas: "per-thread", remoteFree: 0.25, seed: 2024,
                                   opsPerThread: Self.opsPerThread / 4)
         #expect(remote.violations.isEmpty, "\(remote.violations.prefix(3))")
-        print("contention rate: shared \(shared.contention!), per-thread \(perThread.contention!), per-thread with remote frees \(remote.contention!)")
+        Self.expectConsistentLockFigures(remote)
+        #expect((remote.phases[0].locks?.ownerChanges ?? 0) > 0)
+        print("contention rate (this machine, this load): shared \(shared.contention!), per-thread \(perThread.contention!), per-thread with remote frees \(remote.contention!)")
     }
 
     @Test func glibcPolicyRespectsArenaMax() throws {
@@ -71,5 +99,6 @@ import Testing
                                  opsPerThread: Self.opsPerThread / 8)
         #expect(point.violations.isEmpty, "\(point.violations.prefix(3))")
         #expect(point.phases.last!.arenas == 3)
+        Self.expectConsistentLockFigures(point)
     }
 }
