@@ -4,9 +4,14 @@ internal import Yams
 extension ScenarioLoader {
     /// Checks `scenario`, which did not come from a file (a report's), as a file is
     /// checked: its `yaml` read by the validator. Throws every problem, each at its
-    /// place in that text, named `file`; the messages name the key paths.
-    public static func validate(_ scenario: Scenario, as file: String) throws(ScenarioErrors) {
-        _ = try parse(scenario.yaml, file: file)
+    /// place in that text, named `file`; the messages name the key paths. Returns the
+    /// scenario as the validator read it (values normalised as a file's are: pow2 bounds
+    /// rounded to powers of two, say), which is the one to run.
+    @discardableResult
+    public static func validate(_ scenario: Scenario, as file: String) throws(ScenarioErrors) -> Scenario {
+        var validated = try parse(scenario.yaml, file: file)
+        validated.source = scenario.source
+        return validated
     }
 
     /// Where the value at `keyPath` is in the scenario file at `path`, for a problem

@@ -12,6 +12,12 @@ public struct ScenarioProblem: Error, Sendable, Equatable, Codable, CustomString
         self.message = message
     }
 
-    /// `file:line:column: message`.
-    public var description: String { "\(location): \(message)" }
+    /// `file:line:column: message`, on one line: a line break or other control
+    /// character that the message quotes from the file is shown escaped.
+    public var description: String {
+        let oneLine = message.unicodeScalars.map { c in
+            c.properties.generalCategory == .control ? c.escaped(asASCII: true) : String(c)
+        }.joined()
+        return "\(location): \(oneLine)"
+    }
 }

@@ -259,13 +259,13 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let earlier = try ReportCommand.load(report)
-        try Self.check(earlier.scenario, of: report)
+        let scenario = try Self.check(earlier.scenario, of: report)
         // A report of `run --target` holds points of several targets: each runs again.
         var targets: [Target] = []
         for name in earlier.points.map(\.target) {
             if let target = Target(rawValue: name), !targets.contains(target) { targets.append(target) }
         }
-        let again = targets == [earlier.scenario.target] ? try output.run(earlier.scenario) : try output.run(earlier.scenario, on: targets)
+        let again = targets == [scenario.target] ? try output.run(scenario) : try output.run(scenario, on: targets)
         for old in earlier.points {
             let point = "\(targets.count > 1 ? old.target + ", " : "")\(old.point.threads) threads, \(old.point.arenas.rawValue)"
             guard let new = again.points.first(where: { $0.target == old.target && $0.point == old.point }) else {
@@ -280,17 +280,20 @@ struct ReplayCommand: ParsableCommand {
 
     /// Refuses (exit 2) a report's scenario that a file with its values would not pass:
     /// the validator's problems and what this machine cannot give, each at the report's
-    /// `scenario` key with the field named (an edited report, say).
-    static func check(_ scenario: Scenario, of report: String) throws {
+    /// `scenario` key with the field named (an edited report, say). Returns the scenario
+    /// as validated, the one to run.
+    static func check(_ scenario: Scenario, of report: String) throws -> Scenario {
         let place = scenarioKey(in: report)
         var problems: [ScenarioProblem] = []
+        var validated = scenario
         do {
-            try ScenarioLoader.validate(scenario, as: report)
-            problems = RunNeeds(scenario).problems(on: .current) { _ in place }
+            validated = try ScenarioLoader.validate(scenario, as: report)
+            problems = RunNeeds(validated).problems(on: .current) { _ in place }
         } catch {
             problems = error.problems
         }
         try ScenarioFiles.refuse(problems.map { ScenarioProblem(location: place, message: "scenario: \($0.message)") })
+        return validated
     }
 
     /// Where the top-level `"scenario"` key of a report (pretty-printed JSON) is.

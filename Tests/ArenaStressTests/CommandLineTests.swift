@@ -95,6 +95,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/again"))
     }
 
+    /// A report edited to a value a file may hold but the run never sees (a pow2 bound
+    /// that is no power of two: the validator rounds it inwards) runs as the file would.
+    @Test func replayRunsTheScenarioAsValidated() throws {
+        let directory = try TestSupport.scratchDirectory()
+        let scenario = try TestSupport.file("""
+            name: pow2
+            phases:
+              - name: fill
+                allocate: {count: 200, size: {pow2: [16, 64k]}}
+            """, in: directory, named: "pow2.yaml")
+        let run = try TestSupport.run(Self.arenastress, ["run", "--quiet", scenario, "--reports", directory + "/first"])
+        #expect(run.status == 0, "\(run.err)")
+        let line = try #require(run.out.split(separator: "\n").last { $0.hasPrefix("report: ") })
+        let report = try String(contentsOfFile: String(line.dropFirst("report: ".count)), encoding: .utf8)
+        let bound = try #require(report.range(of: #""max" : 65536"#))
+        let path = try TestSupport.file(report.replacingCharacters(in: bound, with: "\"max\" : 131071"), in: directory, named: "edited.json")
+        let replay = try TestSupport.run(Self.arenastress, ["replay", path, "--quiet", "--reports", directory + "/again"])
+        #expect(replay.status == 0, "\(replay.out)\(replay.err)")
+        #expect(replay.out.contains("ops and violations the same"), "\(replay.out)")
+    }
+
     /// One bad file among good ones: nothing runs.
     @Test func oneBadFileStopsEveryRun() throws {
         let reports = try TestSupport.scratchDirectory() + "/reports"

@@ -125,6 +125,14 @@ import Testing
         #expect(errors.description == "f:2:3: a\nf:2:8: b\nf:9:1: c")
     }
 
+    /// A quoted scalar with a line break in it (a block scalar, `"a\nb"`) still makes one line.
+    @Test func aProblemIsOneLineWhateverItQuotes() {
+        let p = problems("name: nl\nseed: \"3\\n1024\"\nphases: [{name: t, trim: true}]\n")
+        #expect(p.count == 1)
+        let line = p.first?.description ?? ""
+        #expect(!line.contains("\n") && line.hasPrefix("t.yaml:2:7: ") && line.contains("3\\n1024"), "\(line)")
+    }
+
     @Test func suggestionsAreNearOrNothing() {
         #expect(Suggestion.nearest("thread", among: ["threads", "tunables"]) == "threads")
         #expect(Suggestion.nearest("desc", among: Scenario.knownKeys[""]!) == "description")
