@@ -1,5 +1,6 @@
 import ArenaModel
 import Foundation
+import HeapCheck
 import Placement
 import Reporting
 import Scenario
@@ -56,7 +57,7 @@ public final class Runner {
         if let missing = unavailability(scenario.target) {
             problems.append(ScenarioProblem(location: top, message: missing))
         }
-        guard scenario.target != .model else { return problems }
+        guard scenario.target != .model else { return problems + unsettable(scenario) }
         for phase in scenario.phases {
             if case .inject = phase.kind {
                 problems.append(ScenarioProblem(location: phase.location, message: "phases.\(phase.name): inject needs target model (corruption of \(scenario.target.rawValue)'s heap would abort the run)"))
@@ -69,6 +70,21 @@ public final class Runner {
             problems.append(ScenarioProblem(location: e.location, message: "expect.contention: arena locks are instrumented for target model only"))
         }
         return problems
+    }
+
+    /// Injections whose recipe needs a part of the heap the scenario's tunables turn off
+    /// (a tcache attack with `tcache_count: 0`): refused before anything runs.
+    static func unsettable(_ scenario: Scenario) -> [ScenarioProblem] {
+        let tcacheCount = scenario.tunables.tcacheCount ?? Tunables().tcacheCount
+        let mxfast = scenario.tunables.mxfast ?? Tunables().mxfast
+        let maxFast = mxfast >= 0 && mxfast <= Layout.maxFastSize ? Layout.maxFastChunkSize(forRequest: mxfast) : 0
+        return scenario.phases.compactMap { phase in
+            guard case .inject(let name) = phase.kind, let kind = CorruptionKind(rawValue: name), let needs = kind.requirement,
+                  !kind.canSetUp(tcacheCount: tcacheCount, maxFastChunkSize: maxFast)
+            else { return nil }
+            return ScenarioProblem(location: phase.location, message: "phases.\(phase.name): inject \(name) needs the \(needs.rawValue), "
+                                   + "which tunables turn off (tcache_count \(tcacheCount), mxfast \(mxfast))")
+        }
     }
 
     /// Runs every sweep point and judges the expectations. The scenario must have no

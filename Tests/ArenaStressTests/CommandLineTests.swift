@@ -116,6 +116,24 @@ import Testing
         #expect(replay.out.contains("ops and violations the same"), "\(replay.out)")
     }
 
+    /// An injection the tunables leave no room for (a tcache attack without a tcache,
+    /// a fastbin attack without fastbins) is refused by validate, as run would fail it.
+    @Test func anInjectionTheTunablesRuleOutIsRefused() throws {
+        let directory = try TestSupport.scratchDirectory()
+        for (tunables, kind) in [("tcache_count: 0", "tcache-poisoning"), ("mxfast: 0", "fastbin-dup"),
+                                 ("{tcache_count: 0, mxfast: 0}", "house-of-spirit")] {
+            let body = tunables.hasPrefix("{") ? tunables : "{\(tunables)}"
+            let path = try TestSupport.file("name: off\ntunables: \(body)\nphases:\n  - name: a\n    allocate: {count: 10, size: 64}\n  - name: attack\n    inject: {kind: \(kind)}\n",
+                                            in: directory, named: "\(kind).yaml")
+            let result = try TestSupport.run(Self.arenastress, ["validate", path])
+            #expect(result.status == 2, "\(kind): \(result.out)\(result.err)")
+            #expect(result.err.hasPrefix("\(path):6:5: phases.attack: inject \(kind) needs the "), "\(result.err)")
+        }
+        let fine = try TestSupport.file("name: on\ntunables: {tcache_count: 0}\nphases:\n  - name: a\n    allocate: {count: 10, size: 64}\n  - name: attack\n    inject: {kind: fastbin-dup}\n",
+                                        in: directory, named: "fine.yaml")
+        #expect(try TestSupport.run(Self.arenastress, ["validate", fine]).status == 0)
+    }
+
     /// One bad file among good ones: nothing runs.
     @Test func oneBadFileStopsEveryRun() throws {
         let reports = try TestSupport.scratchDirectory() + "/reports"
