@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ArenaModel", targets: ["ArenaModel"]),
         .library(name: "HeapCheck", targets: ["HeapCheck"]),
         .library(name: "ArenaStress", targets: ["ArenaStress"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
