@@ -11,7 +11,7 @@ RELEASE_BIN := .build/release/arenastress
 
 help:
 	@echo "make run           run every scenario in Scenarios/ (SCENARIOS=... for others); prints where each report landed"
-	@echo "make test          build and run the tests (debug, a 10 s fuzz, then the threading tests under ThreadSanitizer)"
+	@echo "make test          build and run the tests (debug, a 10 s fuzz, an outside package using the library, then the threading tests under ThreadSanitizer)"
 	@echo "make stress        the long soak: the threading stress tests at 10,000,000 ops per worker (release)"
 	@echo "make bench         model vs glibc timings -> Reports/bench/latest.json (BENCH_ARGS=... for options)"
 	@echo "make instructions  callgrind instructions per malloc+free pair, model vs glibc"
@@ -48,6 +48,7 @@ test: deps
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build
 	$(FUZZ_BIN) $(FUZZ_SMOKE)
+	SWIFT_FLAGS="$(SWIFT_FLAGS)" scripts/library-check.sh $(CURDIR)/.build-library-check
 	swift build --build-tests $(TSAN_FLAGS) $(SWIFT_FLAGS)
 	ARENASTRESS_STRESS_OPS=30000 TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/Tests/tsan-suppressions.txt" \
 		swift test --skip-build $(TSAN_FLAGS) --filter '$(THREADING_TESTS)'
