@@ -53,6 +53,11 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // `arenastress bench`: the workloads, the threaded and lock workloads, the runner and its report.
+        .target(
+            name: "Bench",
+            dependencies: ["ArenaModel", "ArenaStress", "Contention", "HeapCheck", "Randomness", "Scenario", "Scheduler", "Targets"]
+        ),
         // Replays a trace on this machine's glibc in a process of its own.
         .executableTarget(name: "glibc-replay"),
         // `make fuzz`: mutated scenarios, traces, reports and command lines fed to the real binary.
@@ -65,15 +70,12 @@ let package = Package(
             dependencies: [
                 "ArenaModel",
                 "ArenaStress",
-                "Randomness",
+                "Bench",
                 "Contention",
-                "Scheduler",
-                "HeapCheck",
                 "Fidelity",
-                "Scenario",
-                "Reporting",
-                "Targets",
                 "Placement",
+                "Reporting",
+                "Scenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +88,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         .testTarget(name: "HeapCheckTests", dependencies: ["HeapCheck", "ArenaModel", "Randomness"]),
         .testTarget(
             name: "ThreadingTests",

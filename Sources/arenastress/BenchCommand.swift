@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bench
 import Foundation
 
 /// `arenastress bench`: the model and glibc on the same op streams, side by side.
@@ -111,3 +112,4 @@ struct BenchCommand: ParsableCommand {
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
+extension TargetName: ExpressibleByArgument {}

@@ -1,5 +1,5 @@
 /// The bench's multi-threaded and lock workloads, beside the single-threaded `Workload`s.
-enum ThreadedBench: String, CaseIterable, Sendable {
+public enum ThreadedBench: String, CaseIterable, Sendable {
     /// larson with one thread: the baseline of larson-2t's scaling.
     case larson1 = "larson-1t"
     /// larson on two threads, 5000 slots each, sizes 8..1000, one free in 16 remote.
@@ -11,7 +11,7 @@ enum ThreadedBench: String, CaseIterable, Sendable {
     /// Two threads hammering one lock.
     case lockContended = "lock-contended"
 
-    var name: String { rawValue }
+    public var name: String { rawValue }
 
     var threads: Int {
         switch self {
@@ -30,7 +30,7 @@ enum ThreadedBench: String, CaseIterable, Sendable {
     var baseline: TargetName { isLock ? .plain : .glibc }
 
     /// Pairs (malloc+free, or lock+unlock) in one repetition unless `--ops` says otherwise.
-    var defaultOps: Int {
+    public var defaultOps: Int {
         switch self {
         case .larson1, .larson2: 4_000_000
         case .xmalloc2: 4_096 * 1_000

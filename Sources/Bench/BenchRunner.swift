@@ -5,14 +5,14 @@ import Targets
 /// Times workloads on targets side by side in one process: the targets interleaved
 /// A B A B, one warm-up repetition each, then `reps` timed ones. The model starts each
 /// repetition from an empty heap; glibc and the peers keep their heaps.
-struct BenchRunner {
-    var workloads: [Workload]
-    var targets: [TargetName]
-    var reps: Int
+public struct BenchRunner {
+    public var workloads: [Workload]
+    public var targets: [TargetName]
+    public var reps: Int
     /// Pairs per repetition for every workload; nil for each workload's default.
-    var ops: Int?
+    public var ops: Int?
     /// Given each workload's rows as soon as they are measured.
-    var onWorkloadDone: (([BenchReport.Row]) -> Void)?
+    public var onWorkloadDone: (([BenchReport.Row]) -> Void)?
 
     /// One timed run of one workload on one target.
     private struct Sample {
@@ -22,15 +22,24 @@ struct BenchRunner {
     }
 
     /// The multi-threaded and lock workloads to run after `workloads`.
-    var threaded: [ThreadedBench] = []
+    public var threaded: [ThreadedBench] = []
     /// The HeapCheck rows to end with (`check-walk`, `check-walk-ledger`, `check-content`).
-    var checkWalks: [String] = []
+    public var checkWalks: [String] = []
     /// The driver-cost rows to end with (`harness`, `harness-random`).
-    var harness: [String] = []
+    public var harness: [String] = []
+
+    /// A bench of `workloads` on `targets`, `reps` timed repetitions each, `ops` pairs per
+    /// repetition (nil: each workload's own).
+    public init(workloads: [Workload], targets: [TargetName], reps: Int, ops: Int?) {
+        self.workloads = workloads
+        self.targets = targets
+        self.reps = reps
+        self.ops = ops
+    }
 
     /// Runs every workload on every target that applies; rows come in workload order,
     /// then target order.
-    func run() -> [BenchReport.Row] {
+    public func run() -> [BenchReport.Row] {
         workloads.flatMap(runWorkload) + threaded.flatMap { run($0, targets: targets) } + runCheckWalk(checkWalks) + runHarness(harness)
     }
 
@@ -97,7 +106,7 @@ struct BenchRunner {
 
     /// Runs `workload` once on `target` for instruction counting, its time dropped;
     /// returns the checksum.
-    static func runOnce(_ workload: Workload, on target: TargetName, ops: Int) -> UInt64 {
+    public static func runOnce(_ workload: Workload, on target: TargetName, ops: Int) -> UInt64 {
         measure(target, workload, ops: ops, input: WorkloadInput(for: workload)).checksum
     }
 }

@@ -12,7 +12,7 @@ import Randomness
 /// The heap: blocks of 16 to 64 bytes (chunks 0x20-0x50), every tenth freed, so that
 /// the tcache and the fastbins hold about 100,000 chunks between the live ones.
 extension BenchRunner {
-    static let checkWalkNames = ["check-walk", "check-walk-ledger", "check-content"]
+    public static let checkWalkNames = ["check-walk", "check-walk-ledger", "check-content"]
     static let checkWalkDefaultChunks = 1_000_000
     /// About 33 MB of live bytes: past the caches, as a heap check meets them.
     static let checkContentBlocks = 16_384

@@ -1,20 +1,28 @@
 import Foundation
 
 /// The result of one `arenastress bench` run, as written to `Reports/bench/latest.json`.
-struct BenchReport: Codable {
+public struct BenchReport: Codable {
     /// The version of this shape; bumped when a field changes meaning or goes away.
     var schema = 1
     /// What `ns_per_op` counts.
     var unit = "ns per malloc+free pair"
     /// When the run ended, ISO 8601 in UTC.
-    var created: String
+    public var created: String
     /// Timed repetitions per row, after one warm-up repetition.
-    var reps: Int
-    var machine: Machine
-    var rows: [Row]
+    public var reps: Int
+    public var machine: Machine
+    public var rows: [Row]
+
+    /// A report of `rows`, measured with `reps` repetitions on `machine`, ending at `created`.
+    public init(created: String, reps: Int, machine: Machine, rows: [Row]) {
+        self.created = created
+        self.reps = reps
+        self.machine = machine
+        self.rows = rows
+    }
 
     /// Where the figures were made.
-    struct Machine: Codable {
+    public struct Machine: Codable {
         /// Cores this process may run on.
         var cores: Int
         var arch: String
@@ -24,7 +32,7 @@ struct BenchReport: Codable {
         var glibc: String
 
         /// The machine this process runs on.
-        static func current() -> Machine {
+        public static func current() -> Machine {
             var names = utsname()
             uname(&names)
             return Machine(
@@ -48,13 +56,13 @@ struct BenchReport: Codable {
     }
 
     /// One workload on one target.
-    struct Row: Codable {
-        var workload: String
-        var target: String
+    public struct Row: Codable {
+        public var workload: String
+        public var target: String
         var threads: Int
         /// malloc+free pairs in one repetition.
         var ops: Int
-        var nsPerOp: Spread
+        public var nsPerOp: Spread
         /// This row's median over glibc's for the same workload; nil when glibc did not run.
         var ratioToGlibc: Double?
         /// Kernel requests in one repetition; nil when the target cannot tell.
@@ -78,7 +86,7 @@ struct BenchReport: Codable {
         }
 
         // Written by hand so an unknown value is an explicit null, not a missing key.
-        func encode(to encoder: Encoder) throws {
+        public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(workload, forKey: .workload)
             try c.encode(target, forKey: .target)
@@ -94,8 +102,8 @@ struct BenchReport: Codable {
     }
 
     /// The median, minimum and maximum of the timed repetitions.
-    struct Spread: Codable {
-        var median: Double
+    public struct Spread: Codable {
+        public var median: Double
         var min: Double
         var max: Double
 
@@ -117,7 +125,7 @@ struct BenchReport: Codable {
     /// Writes the report as JSON to `path`, creating its directory; a reader never
     /// sees a half-written file, because the bytes go to a temporary file first that
     /// then replaces `path` in one rename.
-    func write(to path: String) throws {
+    public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self) + Data("\n".utf8)

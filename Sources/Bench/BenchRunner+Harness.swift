@@ -9,7 +9,7 @@ import Scenario
 /// alternate: the driver's fixed cost), `harness-random` 1024 slots, where whether an op
 /// frees or allocates is a coin toss the branch predictor loses half the time.
 extension BenchRunner {
-    static let harnessNames = ["harness", "harness-random"]
+    public static let harnessNames = ["harness", "harness-random"]
     static let harnessDefaultOps = 4_000_000
 
     func runHarness(_ names: [String]) -> [BenchReport.Row] {

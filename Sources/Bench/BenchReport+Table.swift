@@ -4,7 +4,7 @@ extension BenchReport {
     /// The rows as an aligned text table, one line each under a header. `ratio` is to
     /// glibc, or for the lock workloads to the plain mutex; `contention` is contended
     /// acquisitions over all where the target counts them.
-    func table() -> String {
+    public func table() -> String {
         let header = ["workload", "target", "threads", "ops", "median ns", "min", "max", "ratio", "os_requests", "contention"]
         let lines = rows.map { row in
             [

@@ -4,7 +4,7 @@ import Targets
 ///
 /// Every workload counts its work in malloc+free pairs: `ops` is the number of pairs,
 /// and a timing is nanoseconds per pair.
-enum Workload: Hashable, Sendable {
+public enum Workload: Hashable, Sendable {
     /// `malloc(size)` then `free`, over and over: the fast path of one size class.
     case pair(size: Int)
     /// `live` mallocs, then the same blocks freed in allocation order, in rounds
@@ -15,7 +15,7 @@ enum Workload: Hashable, Sendable {
     case replace
 
     /// Every workload, in the order the bench runs and reports them.
-    static let all: [Workload] =
+    public static let all: [Workload] =
         [.pair(size: 100)]
         + [16, 64, 1000].flatMap { size in
             [25, 100, 400, 1600].map { Workload.simple(live: $0, size: size) }
@@ -23,13 +23,13 @@ enum Workload: Hashable, Sendable {
         + [.replace]
 
     /// The workload called `name` on the command line, if there is one.
-    init?(name: String) {
+    public init?(name: String) {
         guard let found = Self.all.first(where: { $0.name == name }) else { return nil }
         self = found
     }
 
     /// The name used on the command line and in reports.
-    var name: String {
+    public var name: String {
         switch self {
         case .pair(let size): "pair-\(size)"
         case .simple(let live, let size): "simple-\(live)-s\(size)"
@@ -41,7 +41,7 @@ enum Workload: Hashable, Sendable {
     var threads: Int { 1 }
 
     /// Pairs in one repetition unless `--ops` says otherwise.
-    var defaultOps: Int {
+    public var defaultOps: Int {
         switch self {
         case .pair, .simple: 10_000_000
         case .replace: 5_000_000

@@ -1,8 +1,7 @@
-import ArgumentParser
 import Targets
 
 /// The targets `arenastress bench` knows, by their command-line names.
-enum TargetName: String, CaseIterable, ExpressibleByArgument, Sendable {
+public enum TargetName: String, CaseIterable, Sendable {
     case model
     case glibc
     /// A bare pthread mutex: the baseline of the lock workloads.
@@ -17,7 +16,7 @@ enum TargetName: String, CaseIterable, ExpressibleByArgument, Sendable {
 
     /// Why the target cannot run in this process (a peer not installed or not
     /// loadable), in one line; nil when it can.
-    var unavailability: String? { peer.flatMap { PeerLibrary.availability($0)?.description } }
+    public var unavailability: String? { peer.flatMap { PeerLibrary.availability($0)?.description } }
 
     /// The peer it names as a target. The bench drops a peer that does not load before
     /// any workload runs, so here it names one and it has loaded.
