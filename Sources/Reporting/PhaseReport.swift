@@ -44,6 +44,9 @@ public struct PhaseReport: Sendable, Codable {
     public var allocationFailures: Int?
     /// The first call that returned NULL, when one did.
     public var firstAllocationFailure: AllocationFailure?
+    /// For a churn asking `remote_free` on more than one worker: the share of its frees
+    /// (reallocs aside) that were handed to another worker, as measured. Absent otherwise.
+    public var remoteFreeShare: Double?
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
                 inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,
