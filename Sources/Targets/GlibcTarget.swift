@@ -34,7 +34,8 @@ public final class GlibcTarget: StressTarget, @unchecked Sendable {
     public func memory() -> TargetMemory {
         var info = [Int](repeating: 0, count: 3)
         info.withUnsafeMutableBufferPointer { $0.withMemoryRebound(to: Int.self) { cs_glibc_mallinfo2(UnsafeMutablePointer(OpaquePointer($0.baseAddress!))) } }
-        return TargetMemory(heldBytes: info[0] + info[1], inUseBytes: info[2] + info[1])
+        return TargetMemory(heldBytes: info[0] + info[1], inUseBytes: info[2] + info[1],
+                            arenas: GlibcMallocInfo.xml().map(GlibcMallocInfo.arenas(in:)))
     }
 
     public func kernelRequests() -> Int? { nil }
