@@ -233,6 +233,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             locksByArena: byArena.keys.sorted().map { LockFigures(scope: "arena \($0)", byArena[$0]!) },
             locksByThread: byThread.keys.sorted().map { LockFigures(scope: "thread \($0)", byThread[$0]!) },
             checks: acc.checks))
+        phaseReports[phaseReports.count - 1].residentNote = memory?.residentNote
         phaseReports[phaseReports.count - 1].latency = OpLatencies.take(latencies)
         phaseReports[phaseReports.count - 1].allocationFailures = acc.allocationFailures
         phaseReports[phaseReports.count - 1].firstAllocationFailure = acc.firstAllocationFailure

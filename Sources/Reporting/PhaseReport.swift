@@ -15,7 +15,10 @@ public struct PhaseReport: Sendable, Codable {
     /// The target's memory at the phase's end (nil once the heap is found broken).
     public var heldBytes: Int?
     public var inUseBytes: Int?
+    /// Measured for every target that can be (never copied from held); when absent,
+    /// `residentNote` says why.
     public var residentBytes: Int?
+    public var residentNote: String?
     public var osRequests: Int?
     public var arenas: Int?
     /// Blocks and requested bytes the workers hold at the phase's end.

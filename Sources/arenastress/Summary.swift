@@ -17,6 +17,7 @@ enum Summary {
             if let tunables = point.glibcTunables {
                 lines.append("  glibc ran in a child process with GLIBC_TUNABLES=\(tunables.isEmpty ? "(none)" : tunables.joined(separator: ":"))")
             }
+            if let why = point.phases.lazy.compactMap(\.residentNote).first { lines.append("  resident not measured: \(why)") }
             for p in point.phases {
                 var parts = ["\(p.ops) ops", "\(Format.rate(p.opsPerSecond)) ops/s"]
                 if let held = p.heldBytes { parts.append("held \(Format.bytes(held))") }
