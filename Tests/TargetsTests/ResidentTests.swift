@@ -8,8 +8,9 @@ import Testing
     @Test func glibcsResidentFollowsTheBlocksItTouches() throws {
         let target = GlibcTarget()
         let before = try #require(target.memory().residentBytes)
-        // Above the mmap threshold: a chunk of its own mapping, found by its IS_MMAPPED header.
-        let bytes = 8 << 20
+        // Above the largest mmap threshold glibc's dynamic rule can reach (32 MiB): a chunk
+        // of a fresh mapping of its own, found by its IS_MMAPPED header, unmapped by free.
+        let bytes = 64 << 20
         let p = try #require(GlibcTarget.malloc((), bytes))
         memset(p, 0x5A, bytes)
         let touched = try #require(target.memory().residentBytes)
