@@ -1,4 +1,5 @@
 import Contention
+import Glibc
 import HeapCheck
 import Randomness
 import Scenario
@@ -60,6 +61,10 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
     let firstID: UInt64
     /// How much of each block its pattern covers, written and checked.
     let coverage: PatternCoverage
+    /// Frees made (realloc's aside) and of them those handed to another worker: counted
+    /// by the loop with every call only, the one that makes remote frees.
+    var frees = 0
+    var remoteFrees = 0
 
     init(_ run: PointRun<T>, _ worker: WorkerContext, _ spec: ChurnSpec, _ weights: ChurnWeights, _ random: SplitMix64) {
         self.run = run
@@ -196,10 +201,21 @@ struct ChurnLoop<T: StressTarget, Mode: ChurnMode> {
                 if verify { ContentPattern.fill(q, requestSize: bytes, id: id, coverage: coverage) }
                 table.set(slot, address: UInt(bitPattern: q), size: bytes, id: id)
                 log.record(.realloc, slot: slot, size: bytes, address: q)
-            } else if choice < weights.remote && outbox.push(p) {
+            } else if choice < weights.remote {
+                // A full ring waits for its receiver (emptying this worker's own inbox
+                // meanwhile, so that two waiting on each other both get room): the share
+                // of remote frees asked for is the share made.
+                while !outbox.push(p) {
+                    let h = handle
+                    inbox.drain { T.free(h, $0) }
+                    sched_yield()
+                }
                 log.record(.remoteFree, slot: slot, size: table.size(slot), address: p)
                 table.clear(slot)
+                frees &+= 1
+                remoteFrees &+= 1
             } else {
+                frees &+= 1
                 let start = timed ? monotonicNanoseconds() : 0
                 T.free(handle, p)
                 if timed { latency.recordFree(since: start) }

@@ -100,6 +100,18 @@ extension PointRun {
     private func churn<Mode>(_ loop: consuming ChurnLoop<T, Mode>, _ worker: WorkerContext, _ limit: Int, _ deadline: UInt64,
                              _ rng: inout SplitMix64) -> Int {
         let ops = loop.run(limit: limit, deadline: deadline)
+        if loop.weights.remote > loop.weights.realloc {
+            // Until every worker is done, this one's inbox keeps draining: a sender waiting
+            // on its full ring gets room (see `FinishLine`).
+            finishLine.arrive()
+            while !finishLine.allArrived(threads) {
+                let h = loop.handle
+                loop.inbox.drain { T.free(h, $0) }
+                sched_yield()
+            }
+            shared.storeBytes(of: loop.frees, toByteOffset: worker.index * 64 + 48, as: Int.self)
+            shared.storeBytes(of: loop.remoteFrees, toByteOffset: worker.index * 64 + 56, as: Int.self)
+        }
         loop.batch.deallocate()
         loop.table.compact()
         tables[worker.index] = loop.table
@@ -134,6 +146,19 @@ extension PointRun {
 
     func report(_ worker: Int, _ invariant: String, _ message: String) {
         problems.withLock { $0.append(ViolationRecord(phase: "", invariant: invariant, message: "worker \(worker): \(message)", detail: "")) }
+    }
+
+    /// The step's frees and remote frees over all workers (counted by churns that make
+    /// remote frees), zeroed for the next step; only with the world stopped.
+    func takeFreeCounts() -> (frees: Int, remote: Int) {
+        var counts = (frees: 0, remote: 0)
+        for i in 0..<threads {
+            counts.frees += shared.load(fromByteOffset: i * 64 + 48, as: Int.self)
+            counts.remote += shared.load(fromByteOffset: i * 64 + 56, as: Int.self)
+            shared.storeBytes(of: 0, toByteOffset: i * 64 + 48, as: Int.self)
+            shared.storeBytes(of: 0, toByteOffset: i * 64 + 56, as: Int.self)
+        }
+        return counts
     }
 
     func nextID(_ worker: Int) -> UInt64 { shared.load(fromByteOffset: worker * 64 + 8, as: UInt64.self) }

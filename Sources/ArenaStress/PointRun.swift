@@ -31,8 +31,11 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
     let latencies: [OpLatencies]
     /// Blocks handed to worker i to free (remote frees), filled by worker i - 1.
     let inboxes: [HandoffRing]
+    /// Where the workers of a churn with remote frees count themselves done.
+    let finishLine = FinishLine()
     /// Per worker, 64 bytes: ops done in the current step (read by the progress line),
-    /// the next block id, the step's NULLs (`allocationFailed`).
+    /// the next block id, the step's NULLs (`allocationFailed`), the step's frees and
+    /// remote frees (churns with remote frees).
     let shared: UnsafeMutableRawPointer
     let observer: RunObserver
     /// The queues and buffers of handoff phases, if the scenario has any.
@@ -60,6 +63,8 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         var checks = 0
         var allocationFailures = 0
         var firstAllocationFailure: AllocationFailure?
+        var frees = 0
+        var remoteFrees = 0
     }
 
     init(scenario: Scenario, point: SweepPoint, target: T, numa: PointPlacement, observer: RunObserver,
@@ -166,6 +171,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         let step = plan.steps[index]
         let phase = scenario.phases[step.phase]
         for i in 0..<threads { inboxes[i].drain { T.free(handles[i], $0) } }
+        finishLine.reset()
         if let lanes = handoffLanes { for p in lanes.queues.indices { lanes.done(p).store(0, ordering: .relaxed) } }
         var acc = phaseAccumulator
         acc.nanoseconds += scheduler.workers.map { $0.phaseNanoseconds[index] }.max() ?? 0
@@ -178,6 +184,9 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             }
             acc.ops += w.ops
         }
+        let freeCounts = takeFreeCounts()
+        acc.frees += freeCounts.frees
+        acc.remoteFrees += freeCounts.remote
         let failures = takeAllocationFailures()
         acc.allocationFailures += failures.count
         acc.firstAllocationFailure = acc.firstAllocationFailure ?? failures.first
@@ -224,9 +233,13 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             locksByArena: byArena.keys.sorted().map { LockFigures(scope: "arena \($0)", byArena[$0]!) },
             locksByThread: byThread.keys.sorted().map { LockFigures(scope: "thread \($0)", byThread[$0]!) },
             checks: acc.checks))
+        phaseReports[phaseReports.count - 1].residentNote = memory?.residentNote
         phaseReports[phaseReports.count - 1].latency = OpLatencies.take(latencies)
         phaseReports[phaseReports.count - 1].allocationFailures = acc.allocationFailures
         phaseReports[phaseReports.count - 1].firstAllocationFailure = acc.firstAllocationFailure
+        if case .churn(let spec) = phase.kind, spec.remoteFree > 0, threads > 1, acc.frees > 0 {
+            phaseReports[phaseReports.count - 1].remoteFreeShare = Double(acc.remoteFrees) / Double(acc.frees)
+        }
         // A broken heap's heap list is not walked (it would follow the damage).
         if violations.isEmpty, let model {
             phaseReports[phaseReports.count - 1].pages = numa.pages(of: model.set)

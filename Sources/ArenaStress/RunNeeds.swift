@@ -165,6 +165,7 @@ public struct RunNeeds: Sendable, Equatable {
             most = cut.steps
             switch cut {
             case .rounds: key = "phases[\(i)].respawn.rounds"
+            case .churnRounds: key = "phases[\(i)].churn.rounds"
             case .everyOps: key = phase.check == nil ? "check.every_ops" : "phases[\(i)].check.every_ops"
             case .whole: key = "phases[\(i)]"
             }

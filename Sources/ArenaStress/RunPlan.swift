@@ -3,7 +3,8 @@ import Scenario
 /// A scenario's phases as the scheduler runs them: steps separated by a barrier.
 ///
 /// A phase is one step, except that a `respawn` phase is one step per round (its
-/// workers' threads end after each), and a phase checked `every_ops: N` is cut into
+/// workers' threads end after each), a churn with `rounds` one step per round (a new
+/// thread per round), and a phase checked `every_ops: N` is cut into
 /// steps of N operations per worker with a check after each.
 struct RunPlan {
     struct Step {
@@ -44,6 +45,22 @@ struct RunPlan {
                     steps.append(Step(phase: index, ops: ops, opsBefore: done, check: true, endsPhase: done + ops == total))
                     done += ops
                 }
+            case .churnRounds(let rounds, let total, let every):
+                for round in 0..<rounds {
+                    let lastRound = round == rounds - 1
+                    let opsBefore = round * (total / rounds)
+                    let roundOps = lastRound ? total - opsBefore : total / rounds
+                    let stepOps = every ?? roundOps
+                    var done = 0
+                    while done < roundOps {
+                        let ops = min(stepOps, roundOps - done)
+                        let endsRound = done + ops == roundOps
+                        steps.append(Step(phase: index, ops: ops, opsBefore: opsBefore + done,
+                                          check: every != nil || (checkAtEnd && lastRound && endsRound),
+                                          respawn: endsRound && !lastRound, endsPhase: lastRound && endsRound))
+                        done += ops
+                    }
+                }
             case .whole:
                 steps.append(Step(phase: index, check: checkAtEnd, endsPhase: true))
             }
@@ -58,6 +75,9 @@ struct RunPlan {
         case rounds(Int)
         /// `total` ops per worker in steps of `every` (fewer in the last), `every < total`.
         case everyOps(every: Int, total: Int)
+        /// A churn's `total` ops per worker in `rounds` rounds (the last takes the
+        /// remainder), a new thread per round, each round in steps of `every` if given.
+        case churnRounds(rounds: Int, total: Int, every: Int?)
 
         /// The number of steps.
         var steps: Int {
@@ -66,6 +86,12 @@ struct RunPlan {
             case .rounds(let rounds): rounds
             // total - 1 cannot overflow: every < total.
             case .everyOps(let every, let total): (total - 1) / every + 1
+            case .churnRounds(let rounds, let total, let every):
+                // rounds <= total (validated): every round has ops.
+                every.map { every in
+                    let share = total / rounds, last = total - (rounds - 1) * share
+                    return (rounds - 1) * ((share - 1) / every + 1) + (last - 1) / every + 1
+                } ?? rounds
             }
         }
     }
@@ -79,6 +105,10 @@ struct RunPlan {
         case .allocate(let spec): total = spec.count
         case .churn(let spec):
             guard case .ops(let ops) = spec.length else { return .whole }
+            if let rounds = spec.rounds, rounds > 1 {
+                let every: Int? = if case .everyOps(let every) = phase.check ?? scenario.check, every < ops / rounds { every } else { nil }
+                return .churnRounds(rounds: rounds, total: ops, every: every)
+            }
             total = ops
         default: return .whole
         }

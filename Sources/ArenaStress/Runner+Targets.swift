@@ -31,7 +31,7 @@ extension Runner {
 
     /// The report of a point whose target could not be loaded (`unsupported` was not
     /// asked first): no phase ran, and the reason is its one violation.
-    func notRun(_ point: SweepPoint, because reason: String) -> PointReport {
+    public func notRun(_ point: SweepPoint, because reason: String) -> PointReport {
         PointReport(point: point, target: scenario.target.rawValue, placement: [], pinned: false, threadsStarted: 0, phases: [],
                     violations: [ViolationRecord(phase: "", invariant: "target", message: reason, detail: "")], expectations: [],
                     stoppedAfter: nil, osRequests: nil, contention: nil, finalHeapDigest: nil, finalHeapChunks: nil)
@@ -41,7 +41,9 @@ extension Runner {
 extension Runner {
     /// One report of points run separately (a scenario on several targets, each by a
     /// runner of its own), with this machine as the host.
-    public static func report(_ scenario: Scenario, startedAt: Date, points: [PointReport]) -> RunReport {
-        RunReport(scenario: scenario, file: scenario.source, startedAt: startedAt, host: host(), points: points)
+    public static func report(_ scenario: Scenario, startedAt: Date, points: [PointReport], notes: [String] = []) -> RunReport {
+        var report = RunReport(scenario: scenario, file: scenario.source, startedAt: startedAt, host: host(), points: points)
+        report.notes = notes.isEmpty ? nil : notes
+        return report
     }
 }

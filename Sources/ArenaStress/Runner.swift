@@ -24,6 +24,10 @@ public final class Runner {
     /// Thread starts granted to each point's workers, standing in for a kernel that runs
     /// out of threads (tests); nil for as many as the kernel gives.
     public var threadStartLimit: Int?
+    /// Runs a glibc point in a child process whose GLIBC_TUNABLES are the point's
+    /// (`glibcTunables`); set by the command line, which has an executable to start.
+    /// When nil, glibc points run in this process, under the settings it started with.
+    public var glibcPointInChild: ((SweepPoint, [String]) -> PointReport)?
 
     /// A runner for `scenario`, telling `observer` how it goes; `placement` is this
     /// machine, probed, unless given (a refusing kernel, in tests).
@@ -93,11 +97,14 @@ public final class Runner {
     public func run() -> RunReport {
         let started = Date()
         var points: [PointReport] = []
-        for point in scenario.sweepPoints {
+        let plan = pointsToRun
+        for point in plan.points {
             points.append(runPoint(point))
             if points[points.count - 1].endedEarly != nil { break }
         }
-        return RunReport(scenario: scenario, file: scenario.source, startedAt: started, host: Self.host(), points: points)
+        var report = RunReport(scenario: scenario, file: scenario.source, startedAt: started, host: Self.host(), points: points)
+        report.notes = plan.notes.isEmpty ? nil : plan.notes
+        return report
     }
 
     /// Runs one sweep point.
@@ -105,7 +112,11 @@ public final class Runner {
         var report: PointReport
         switch scenario.target {
         case .glibc:
-            report = run(point, on: GlibcTarget(), pointPlacement(point, model: false))
+            if let child = glibcPointInChild {
+                report = child(point, glibcTunables(point))
+            } else {
+                report = run(point, on: GlibcTarget(), pointPlacement(point, model: false))
+            }
         case .jemalloc, .mimalloc, .tcmalloc:
             do {
                 let library = try PeerLibrary.load(Self.peer(scenario.target)!)

@@ -44,16 +44,18 @@ extension BenchRunner {
         return rows
     }
 
-    /// A larson or xmalloc run on a fresh `target`.
+    /// A larson, remote-free or xmalloc run on a fresh `target`.
     private static func run<T: StressTarget>(_ bench: ThreadedBench, _ target: T, pairs: Int, seed: UInt64) -> ThreadedWorkload.Outcome {
-        bench == .xmalloc2
-            ? ThreadedWorkload.xmalloc(target, ops: pairs, seed: seed)
-            : ThreadedWorkload.larson(target, threads: bench.threads, ops: pairs, seed: seed)
+        switch bench {
+        case .xmalloc2: ThreadedWorkload.xmalloc(target, ops: pairs, seed: seed)
+        case .remoteFree2: ThreadedWorkload.remoteFree(target, threads: bench.threads, ops: pairs, seed: seed)
+        default: ThreadedWorkload.larson(target, threads: bench.threads, ops: pairs, seed: seed)
+        }
     }
 
     private static func measure(_ bench: ThreadedBench, _ target: TargetName, pairs: Int, seed: UInt64) -> ThreadedSample {
         switch bench {
-        case .larson1, .larson2, .xmalloc2:
+        case .larson1, .larson2, .remoteFree2, .xmalloc2:
             let o = switch target {
             case .model: run(bench, ModelTarget(tunables: Tunables(), policy: .perThread), pairs: pairs, seed: seed)
             case .jemalloc, .mimalloc, .tcmalloc: run(bench, target.peerTarget, pairs: pairs, seed: seed)

@@ -5,8 +5,9 @@ import Scheduler
 import Targets
 
 /// The multi-threaded workloads: larson (random replacement in per-thread slot arrays,
-/// a share of frees done by another thread) and xmalloc (one thread allocates in
-/// batches, another frees). Each runs on pinned pthreads, on a fresh target whose
+/// in rounds, each round's thread succeeded by a new one), remote-free (the same
+/// replacement without rounds, one free in 16 done by another thread) and xmalloc (one
+/// thread allocates in batches, another frees). Each runs on pinned pthreads, on a fresh target whose
 /// handles are attached before the workers start and never detached (the model's set
 /// frees its threads' blocks when it goes); a repetition's time is the slowest worker's
 /// time for the measured phase.
@@ -20,13 +21,76 @@ enum ThreadedWorkload {
         var contended: Int?
     }
 
-    /// larson on a fresh `target`: `threads` workers, 5000 slots each, sizes 8..1000, one
-    /// free in 16 handed to the next worker; `ops` pairs in all, split evenly.
-    static func larson<T: StressTarget>(_ target: T, threads: Int, ops: Int, seed: UInt64) -> Outcome {
+    /// larson as mimalloc-bench's larson.cpp runs it, on a fresh `target`: each of
+    /// `threads` workers fills its own 5000 slots with blocks of 8 to 1000 bytes, then
+    /// replaces a random slot's block (free, malloc, a write into the new block) for a
+    /// round of `roundOps` replacements; then its thread exits and a new thread takes the
+    /// slots over and frees and replaces its predecessor's blocks, round after round.
+    /// `ops` replacements in all, split evenly; the time is that of the rounds (thread
+    /// starts excluded). Differs from larson in that each worker fills its own slots
+    /// (larson's main thread fills them all) and runs a fixed count, not a fixed time.
+    static func larson<T: StressTarget>(_ target: T, threads: Int, ops: Int, roundOps: Int = 500_000, seed: UInt64) -> Outcome {
+        let slotsPerThread = 5000
+        let handles = UnsafeMutablePointer<T.Handle>.allocate(capacity: threads)
+        for i in 0..<threads { (handles + i).initialize(to: target.attach()) }
+        let requestsBefore = target.kernelRequests()
+        let slots = (0..<threads).map { _ in UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: slotsPerThread) }
+        let checksums = UnsafeMutablePointer<UInt64>.allocate(capacity: threads * 8)
+        checksums.initialize(repeating: 0, count: threads * 8)
+        defer {
+            slots.forEach { $0.deallocate() }
+            checksums.deallocate()
+            handles.deinitialize(count: threads)
+            handles.deallocate()
+        }
+        let perThread = ops / threads
+        let rounds = max(1, perThread / max(1, roundOps))
+        nonisolated(unsafe) let shared = (handles, slots, checksums)
+        let scheduler = Scheduler(placement: compactPlacement(threads), seed: seed)
+        // Phase 0 fills, phases 1...rounds replace (a new thread each), the last frees.
+        scheduler.run(phases: rounds + 2, body: { worker, phase in
+            let (handles, slots, checksums) = shared
+            let me = worker.index
+            let handle = handles[me]
+            let mine = slots[me]
+            var random = worker.random
+            defer { worker.random = random }
+            if phase == 0 {
+                for i in 0..<slotsPerThread { mine[i] = T.malloc(handle, 8 + Int(random.next() % 993)) }
+            } else if phase <= rounds {
+                let count = phase == rounds ? perThread - (rounds - 1) * (perThread / rounds) : perThread / rounds
+                var checksum = checksums[me * 8]
+                for _ in 0..<count {
+                    let r = random.next()
+                    let i = Int(r % UInt64(slotsPerThread))
+                    T.free(handle, mine[i])
+                    let p = T.malloc(handle, 8 + Int((r >> 40) % 993))
+                    // larson writes into every block it gets.
+                    p?.storeBytes(of: 0x61, as: UInt8.self)
+                    checksum &+= UInt64(UInt(bitPattern: p))
+                    mine[i] = p
+                }
+                checksums[me * 8] = checksum
+            } else {
+                for i in 0..<slotsPerThread { T.free(handle, mine[i]) }
+            }
+        }, respawnAfter: { $0 >= 1 && $0 < rounds }, onRespawn: { worker in
+            target.detach(handles[worker.index])
+            handles[worker.index] = target.attach()
+        })
+        return outcome(target, scheduler, measuredPhases: 1...rounds, checksums, threads, requestsBefore)
+    }
+
+    /// Remote frees on a fresh `target`: `threads` workers, 5000 slots each, sizes
+    /// 8..1000, each replacing random slots' blocks with one free in 16 handed to the
+    /// next worker to free; `ops` pairs in all, split evenly. (What the bench called
+    /// larson before it ran larson's rounds.)
+    static func remoteFree<T: StressTarget>(_ target: T, threads: Int, ops: Int, seed: UInt64) -> Outcome {
         let slotsPerThread = 5000
         let handles = (0..<threads).map { _ in target.attach() }
         let requestsBefore = target.kernelRequests()
         let rings = (0..<threads).map { _ in HandoffRing(capacity: 4096) }
+        let finish = FinishLine()
         let slots = (0..<threads).map { _ in UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: slotsPerThread) }
         let checksums = UnsafeMutablePointer<UInt64>.allocate(capacity: threads * 8)
         checksums.initialize(repeating: 0, count: threads * 8)
@@ -35,10 +99,10 @@ enum ThreadedWorkload {
             checksums.deallocate()
         }
         let perThread = ops / threads
-        nonisolated(unsafe) let shared = (handles, rings, slots, checksums)
+        nonisolated(unsafe) let shared = (handles, rings, slots, checksums, finish)
         let scheduler = Scheduler(placement: compactPlacement(threads), seed: seed)
         scheduler.run(phases: 3, body: { worker, phase in
-            let (handles, rings, slots, checksums) = shared
+            let (handles, rings, slots, checksums, finish) = shared
             let me = worker.index
             let handle = handles[me]
             let mine = slots[me]
@@ -55,12 +119,25 @@ enum ThreadedWorkload {
                     if op & 63 == 0 { inbox.drain { T.free(handle, $0) } }
                     let r = random.next()
                     let i = Int(r % UInt64(slotsPerThread))
-                    if (r >> 32) & 15 != 0 || threads == 1 || !outbox.push(mine[i]) { T.free(handle, mine[i]) }
+                    if (r >> 32) & 15 != 0 || threads == 1 {
+                        T.free(handle, mine[i])
+                    } else {
+                        // A full ring waits for its receiver: every remote free asked for is made.
+                        while !outbox.push(mine[i]) {
+                            inbox.drain { T.free(handle, $0) }
+                            sched_yield()
+                        }
+                    }
                     let p = T.malloc(handle, 8 + Int((r >> 40) % 993))
                     checksum &+= UInt64(UInt(bitPattern: p))
                     mine[i] = p
                 }
                 checksums[me * 8] = checksum
+                finish.arrive()
+                while !finish.allArrived(threads) {
+                    inbox.drain { T.free(handle, $0) }
+                    sched_yield()
+                }
             default:
                 inbox.drain { T.free(handle, $0) }
                 for i in 0..<slotsPerThread { T.free(handle, mine[i]) }
@@ -69,7 +146,7 @@ enum ThreadedWorkload {
             // Blocks still in a ring after the others finished are freed by their receiver.
             if phase == 1 { for (i, ring) in rings.enumerated() { ring.drain { T.free(handles[i], $0) } } }
         })
-        return outcome(target, scheduler, measuredPhase: 1, checksums, threads, requestsBefore)
+        return outcome(target, scheduler, measuredPhases: 1...1, checksums, threads, requestsBefore)
     }
 
     /// xmalloc on a fresh `target`: one producer allocates batches of `batch` blocks of
@@ -120,16 +197,18 @@ enum ThreadedWorkload {
                 }
             }
         })
-        return outcome(target, scheduler, measuredPhase: 0, checksums, 2, requestsBefore)
+        return outcome(target, scheduler, measuredPhases: 0...0, checksums, 2, requestsBefore)
     }
 
-    private static func outcome<T: StressTarget>(_ target: T, _ scheduler: Scheduler, measuredPhase: Int,
+    /// The outcome of a run whose time is the sum, over `measuredPhases`, of each phase's
+    /// slowest worker.
+    private static func outcome<T: StressTarget>(_ target: T, _ scheduler: Scheduler, measuredPhases: ClosedRange<Int>,
                                                  _ checksums: UnsafeMutablePointer<UInt64>, _ threads: Int,
                                                  _ requestsBefore: Int?) -> Outcome {
         exitIfRefused(scheduler)
         let uses = target.takeLockUses()
         let use = uses.isEmpty ? nil : uses.reduce(into: LockUse()) { $0.merge($1.use) }
-        return Outcome(nanoseconds: scheduler.workers.map { $0.phaseNanoseconds[measuredPhase] }.max() ?? 0,
+        return Outcome(nanoseconds: measuredPhases.reduce(0) { sum, phase in sum &+ (scheduler.workers.map { $0.phaseNanoseconds[phase] }.max() ?? 0) },
                        checksum: (0..<threads).reduce(0) { $0 &+ checksums[$1 * 8] },
                        osRequests: target.kernelRequests().flatMap { after in requestsBefore.map { after - $0 } },
                        lockAcquisitions: use?.acquisitions, contended: use?.contended)

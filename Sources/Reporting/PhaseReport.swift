@@ -15,7 +15,10 @@ public struct PhaseReport: Sendable, Codable {
     /// The target's memory at the phase's end (nil once the heap is found broken).
     public var heldBytes: Int?
     public var inUseBytes: Int?
+    /// Measured for every target that can be (never copied from held); when absent,
+    /// `residentNote` says why.
     public var residentBytes: Int?
+    public var residentNote: String?
     public var osRequests: Int?
     public var arenas: Int?
     /// Blocks and requested bytes the workers hold at the phase's end.
@@ -44,6 +47,9 @@ public struct PhaseReport: Sendable, Codable {
     public var allocationFailures: Int?
     /// The first call that returned NULL, when one did.
     public var firstAllocationFailure: AllocationFailure?
+    /// For a churn asking `remote_free` on more than one worker: the share of its frees
+    /// (reallocs aside) that were handed to another worker, as measured. Absent otherwise.
+    public var remoteFreeShare: Double?
 
     public init(name: String, kind: String, ops: Int, nanoseconds: UInt64, perThread: [ThreadFigures], heldBytes: Int?,
                 inUseBytes: Int?, residentBytes: Int?, osRequests: Int?, arenas: Int?, liveBlocks: Int, liveBytes: Int,

@@ -33,6 +33,9 @@ public struct PointReport: Sendable, Codable {
     public var placementNote: String?
     /// Planned against observed CPU and node per worker.
     public var numa: PlacementReport?
+    /// For target glibc run in a child process: the GLIBC_TUNABLES entries it ran under
+    /// (the point's arena policy and the scenario's tunables). Absent otherwise.
+    public var glibcTunables: [String]?
 
     public var passed: Bool { expectations.allSatisfy(\.held) }
 

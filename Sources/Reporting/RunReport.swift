@@ -15,6 +15,9 @@ public struct RunReport: Sendable, Codable {
     public var startedAt: String
     public var host: RunHost
     public var points: [PointReport]
+    /// What the reader must know about the run as a whole, once (a sweep dimension that
+    /// does not apply to the target, ...); absent when there is nothing.
+    public var notes: [String]?
     /// True when every point held every expectation.
     public var passed: Bool { points.allSatisfy(\.passed) }
 
@@ -26,7 +29,7 @@ public struct RunReport: Sendable, Codable {
         self.points = points
     }
 
-    enum CodingKeys: String, CodingKey { case schema, scenario, file, startedAt, host, points, passed }
+    enum CodingKeys: String, CodingKey { case schema, scenario, file, startedAt, host, points, notes, passed }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -36,6 +39,7 @@ public struct RunReport: Sendable, Codable {
         startedAt = try c.decode(String.self, forKey: .startedAt)
         host = try c.decode(RunHost.self, forKey: .host)
         points = try c.decode([PointReport].self, forKey: .points)
+        notes = try c.decodeIfPresent([String].self, forKey: .notes)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -46,6 +50,7 @@ public struct RunReport: Sendable, Codable {
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(host, forKey: .host)
         try c.encode(points, forKey: .points)
+        try c.encodeIfPresent(notes, forKey: .notes)
         try c.encode(passed, forKey: .passed)
     }
 

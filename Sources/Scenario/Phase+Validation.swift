@@ -142,8 +142,16 @@ extension Validator {
         let size = f["size"].flatMap { sizeDistribution($0, path: f.path("size")) }
         let mix = f["mix"].flatMap { self.mix($0, path: f.path("mix")) } ?? Mix()
         let remote = f["remote_free"].flatMap { fraction($0, path: f.path("remote_free")) } ?? 0
+        let rounds = f["rounds"].flatMap { int($0, path: f.path("rounds"), in: 1...Scenario.maxCount) }
+        if let rounds, let node = f["rounds"] {
+            switch length {
+            case .duration?: report(f.path("rounds"), "'rounds' needs 'ops' (each round makes its share of them), not 'duration'", at: node)
+            case .ops(let ops)? where rounds > ops: report(f.path("rounds"), "\(rounds) rounds of \(ops) ops would leave rounds without ops", at: node)
+            default: break
+            }
+        }
         guard problems.count == before, let length, let live, let size else { return nil }
-        return ChurnSpec(length: length, live: live, size: size, mix: mix, remoteFree: remote)
+        return ChurnSpec(length: length, live: live, size: size, mix: mix, remoteFree: remote, rounds: rounds)
     }
 
     private mutating func mix(_ node: Node, path: String) -> Mix? {

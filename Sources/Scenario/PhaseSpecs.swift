@@ -90,14 +90,20 @@ public struct ChurnSpec: Sendable, Codable, Equatable {
     /// The share of frees handed to another worker, which frees the block, 0...1.
     /// Default 0.
     public var remoteFree: Double
+    /// YAML `rounds: N` (with `ops` only): the ops split into N rounds; after each round
+    /// but the last, every worker's thread exits and a new thread takes its slots over,
+    /// freeing and replacing its predecessor's blocks (larson's successor threads).
+    /// Nil: one round, one thread.
+    public var rounds: Int?
 
     /// A churn phase's options.
-    public init(length: PhaseLength, live: Int, size: SizeDistribution, mix: Mix = Mix(), remoteFree: Double = 0) {
+    public init(length: PhaseLength, live: Int, size: SizeDistribution, mix: Mix = Mix(), remoteFree: Double = 0, rounds: Int? = nil) {
         self.length = length
         self.live = live
         self.size = size
         self.mix = mix
         self.remoteFree = remoteFree
+        self.rounds = rounds
     }
 }
 

@@ -22,8 +22,8 @@ extension Validator {
         var tunables = ScenarioTunables()
         if let node = top["tunables"] {
             tunables = self.tunables(node) ?? tunables
-            if target != .model, let key = top.keyNode("tunables") {
-                report("tunables", "only target 'model' takes tunables, this scenario's target is '\(target.rawValue)'", at: key)
+            if target != .model && target != .glibc, let key = top.keyNode("tunables") {
+                report("tunables", "only targets 'model' and 'glibc' take tunables, this scenario's target is '\(target.rawValue)'", at: key)
             }
         }
         let threads = top["threads"].flatMap { self.threads($0) } ?? ThreadsSpec()

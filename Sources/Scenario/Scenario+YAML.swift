@@ -71,7 +71,8 @@ extension Scenario {
             }
         case .churn(let s):
             "{\(yaml(s.length)), live: \(s.live), size: \(yaml(s.size)), mix: {malloc: \(s.mix.malloc), "
-                + "realloc: \(s.mix.realloc), calloc: \(s.mix.calloc), memalign: \(s.mix.memalign)}, remote_free: \(s.remoteFree)}"
+                + "realloc: \(s.mix.realloc), calloc: \(s.mix.calloc), memalign: \(s.mix.memalign)}, remote_free: \(s.remoteFree)"
+                + (s.rounds.map { ", rounds: \($0)" } ?? "") + "}"
         case .handoff(let s): "{\(yaml(s.length)), producers: \(s.producers), batch: \(s.batch), size: \(yaml(s.size))}"
         case .respawn(let rounds): "{rounds: \(rounds)}"
         case .trim: "true"

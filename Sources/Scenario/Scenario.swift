@@ -103,7 +103,7 @@ public struct Scenario: Sendable, Codable, Equatable {
         "phases[]": ["name", "check"] + PhaseKind.keys,
         "allocate": ["count", "size"],
         "free": ["fraction", "count", "order"],
-        "churn": ["ops", "duration", "live", "size", "mix", "remote_free"],
+        "churn": ["ops", "duration", "live", "size", "mix", "remote_free", "rounds"],
         "churn.mix": Mix.keys,
         "handoff": ["ops", "duration", "producers", "batch", "size"],
         "respawn": ["rounds"],

@@ -34,7 +34,11 @@ public final class GlibcTarget: StressTarget, @unchecked Sendable {
     public func memory() -> TargetMemory {
         var info = [Int](repeating: 0, count: 3)
         info.withUnsafeMutableBufferPointer { $0.withMemoryRebound(to: Int.self) { cs_glibc_mallinfo2(UnsafeMutablePointer(OpaquePointer($0.baseAddress!))) } }
-        return TargetMemory(heldBytes: info[0] + info[1], inUseBytes: info[2] + info[1])
+        var memory = TargetMemory(heldBytes: info[0] + info[1], inUseBytes: info[2] + info[1],
+                                  residentBytes: ResidentPages.glibcRegions().flatMap(ResidentPages.bytes),
+                                  arenas: GlibcMallocInfo.xml().map(GlibcMallocInfo.arenas(in:)))
+        if memory.residentBytes == nil { memory.residentNote = "glibc's mappings could not be read from /proc/self/maps" }
+        return memory
     }
 
     public func kernelRequests() -> Int? { nil }

@@ -36,7 +36,7 @@ public final class ModelTarget: StressTarget, @unchecked Sendable {
     public func memory() -> TargetMemory {
         let info = arenas.mallinfo2
         return TargetMemory(heldBytes: info.arena + info.hblkhd, inUseBytes: info.uordblks + info.hblkhd,
-                            osRequests: arenas.osCounters.total, residentBytes: residentBytes(arenas.ownedRegions),
+                            osRequests: arenas.osCounters.total, residentBytes: ResidentPages.bytes(arenas.ownedRegions),
                             arenas: arenas.arenaCount)
     }
 
@@ -44,19 +44,5 @@ public final class ModelTarget: StressTarget, @unchecked Sendable {
     public func takeLockUses() -> [ThreadLockUse] {
         defer { arenas.resetLockUses() }
         return arenas.lockUses()
-    }
-
-    /// Bytes of `regions` resident in memory, by mincore(2).
-    private func residentBytes(_ regions: [Range<UInt>]) -> Int? {
-        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-        var resident = 0
-        for region in regions where !region.isEmpty {
-            let start = region.lowerBound & ~(page - 1)
-            let pages = Int((region.upperBound - start + page - 1) / page)
-            var vector = [UInt8](repeating: 0, count: pages)
-            guard mincore(UnsafeMutableRawPointer(bitPattern: start), pages * Int(page), &vector) == 0 else { return nil }
-            resident += vector.reduce(0) { $0 + Int($1 & 1) }
-        }
-        return resident * Int(page)
     }
 }

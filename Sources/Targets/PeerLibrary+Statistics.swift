@@ -16,9 +16,10 @@ extension PeerLibrary {
     /// resident. Nil where the library exports no statistics.
     ///
     /// jemalloc: stats.mapped, stats.allocated, stats.resident. tcmalloc: heap_size less
-    /// unmapped bytes, current_allocated_bytes, and the held bytes as resident.
-    /// mimalloc's release build counts committed memory only: it is given as held and
-    /// resident, and in use is the same (mimalloc's fragmentation is not measured).
+    /// unmapped bytes, current_allocated_bytes; resident is not measured (see
+    /// `residentNote`). mimalloc's release build counts committed memory only: it is
+    /// given as held, and in use is the same (mimalloc's fragmentation is not measured);
+    /// resident is not measured either.
     public func memory() -> TargetMemory? {
         switch peer {
         case .jemalloc:
@@ -36,7 +37,10 @@ extension PeerLibrary {
             guard let info = symbol("mi_process_info", as: ProcessInfo.self) else { return nil }
             var commit = 0
             info(nil, nil, nil, nil, nil, &commit, nil, nil)
-            return TargetMemory(heldBytes: commit, inUseBytes: commit, residentBytes: commit)
+            var memory = TargetMemory(heldBytes: commit, inUseBytes: commit)
+            memory.residentNote = "mimalloc counts no resident bytes of its own (mi_process_info's current_rss is the whole process's), "
+                + "and its mappings cannot be told from the process's others"
+            return memory
         case .tcmalloc:
             guard let property = symbol("MallocExtension_GetNumericProperty", as: NumericProperty.self) else { return nil }
             func read(_ name: String) -> Int? {
@@ -45,7 +49,10 @@ extension PeerLibrary {
             }
             guard let heap = read("generic.heap_size"), let allocated = read("generic.current_allocated_bytes") else { return nil }
             let held = heap - (read("tcmalloc.pageheap_unmapped_bytes") ?? 0)
-            return TargetMemory(heldBytes: held, inUseBytes: allocated, residentBytes: held)
+            var memory = TargetMemory(heldBytes: held, inUseBytes: allocated)
+            memory.residentNote = "tcmalloc counts no resident bytes (its mapped heap is what is held), "
+                + "and its mappings cannot be told from the process's others"
+            return memory
         }
     }
 

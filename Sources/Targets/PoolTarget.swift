@@ -140,8 +140,10 @@ public final class PoolTarget: StressTarget, @unchecked Sendable {
         pthread_mutex_unlock(cachesLock)
         let s = store.pointee
         let held = s.carved * s.stride
+        let base = UInt(bitPattern: s.base), stack = UInt(bitPattern: s.stack)
+        let resident = mappingBytes == 0 ? 0 : ResidentPages.bytes([base..<base + UInt(mappingBytes), stack..<stack + UInt(stackBytes)])
         return TargetMemory(heldBytes: held, inUseBytes: (s.carved - s.free - cached) * s.stride,
-                            osRequests: mappingBytes > 0 ? 2 : 0, residentBytes: held, arenas: 1)
+                            osRequests: mappingBytes > 0 ? 2 : 0, residentBytes: resident, arenas: 1)
     }
 
     /// The two mappings (blocks and free stack), made once.

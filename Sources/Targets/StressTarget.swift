@@ -47,8 +47,12 @@ public struct TargetMemory: Sendable, Equatable, Codable {
     /// Requests made to the kernel so far (mmap, munmap, mprotect, mremap, madvise,
     /// brk), or nil where the target cannot count them.
     public var osRequests: Int?
-    /// Pages of the target's heaps resident in memory, in bytes, or nil where unknown.
+    /// Pages of the target's heaps resident in memory, in bytes, measured (mincore, or
+    /// the allocator's own count of resident pages), never copied from `heldBytes`; nil
+    /// where it cannot be measured, and `residentNote` says why.
     public var residentBytes: Int?
+    /// Why `residentBytes` is absent, when it is.
+    public var residentNote: String?
     /// Arenas in use.
     public var arenas: Int?
 

@@ -82,7 +82,7 @@ struct RunOutput: ParsableArguments {
     /// Runs `scenario`, writes its report, prints what it found.
     func run(_ scenario: Scenario) throws -> RunReport {
         let observer: RunObserver = quiet ? SilentObserver() : ProgressPrinter()
-        return try write(Runner(scenario: scenario, observer: observer).run())
+        return try write(GlibcPointProcess.runner(scenario, observer: observer).run())
     }
 
     /// Writes `report`, prints what it found; returns it.
@@ -156,7 +156,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Arena policies, comma-separated: glibc, per-thread, shared.")
     var arenas: String?
 
-    @Option(name: .customLong("arena-max"), help: "arena_max values, comma-separated (model only).")
+    @Option(name: .customLong("arena-max"), help: "arena_max values, comma-separated (model and glibc).")
     var arenaMax: String?
 
     @OptionGroup var selection: TargetSelection
@@ -187,8 +187,8 @@ struct SweepCommand: ParsableCommand {
         if let threads { scenario.threads.counts = threads }
         if let arenas { scenario.threads.arenas = arenas }
         if let arenaMax {
-            guard selection.targets != nil || scenario.target == .model else {
-                throw ValidationError("--arena-max: only target 'model' takes tunables, \(file)'s target is '\(scenario.target.rawValue)'")
+            guard selection.targets != nil || scenario.target == .model || scenario.target == .glibc else {
+                throw ValidationError("--arena-max: only targets 'model' and 'glibc' take tunables, \(file)'s target is '\(scenario.target.rawValue)'")
             }
             scenario.tunables.arenaMaxSweep = arenaMax
             scenario.tunables.arenaMax = arenaMax.first

@@ -6,6 +6,7 @@ import Reporting
 enum Summary {
     static func text(_ report: RunReport) -> String {
         var lines = ["content check: \(MarkdownReport.contentCheck(report.scenario.checkContent))".replacingOccurrences(of: "`", with: "")]
+        lines += (report.notes ?? []).map { "note: \($0)" }
         for point in report.points {
             lines.append("\(report.scenario.name) on \(point.target), \(point.point.threads) threads, arenas \(point.point.arenas.rawValue)"
                          + (point.point.arenaMax.map { ", arena_max \($0)" } ?? "") + ": " + (point.passed ? "PASSED" : "FAILED"))
@@ -13,6 +14,10 @@ enum Summary {
                 lines.append("  placement\(point.placementAvailable == false ? " (unavailable)" : ""): \(note)"
                              + (point.pagesOnIntendedNode.map { $0.resident == 0 ? "" : "; pages on their intended node \($0.onNode)/\($0.resident)" } ?? ""))
             }
+            if let tunables = point.glibcTunables {
+                lines.append("  glibc ran in a child process with GLIBC_TUNABLES=\(tunables.isEmpty ? "(none)" : tunables.joined(separator: ":"))")
+            }
+            if let why = point.phases.lazy.compactMap(\.residentNote).first { lines.append("  resident not measured: \(why)") }
             for p in point.phases {
                 var parts = ["\(p.ops) ops", "\(Format.rate(p.opsPerSecond)) ops/s"]
                 if let held = p.heldBytes { parts.append("held \(Format.bytes(held))") }
@@ -20,6 +25,8 @@ enum Summary {
                 parts.append("live \(Format.bytes(p.liveBytes))")
                 if let f = p.fragmentation { parts.append(String(format: "fragmentation %.3f", f)) }
                 if let r = p.osRequests { parts.append("os requests \(r)") }
+                if let a = p.arenas { parts.append("arenas \(a)") }
+                if let share = p.remoteFreeShare { parts.append(String(format: "remote frees %.4f", share)) }
                 if let l = p.locks { parts.append(String(format: "contention %.4f", l.contentionRate)) }
                 if let latency = Format.latency(p.latency) { parts.append(latency) }
                 if let failures = p.allocationFailures, failures > 0 {

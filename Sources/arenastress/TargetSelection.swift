@@ -35,6 +35,7 @@ extension RunOutput {
     func run(_ scenario: Scenario, on targets: [Target]) throws -> RunReport {
         let started = Date()
         var points: [PointReport] = []
+        var notes: [String] = []
         for target in targets {
             var variant = scenario
             variant.target = target
@@ -44,7 +45,9 @@ extension RunOutput {
             }
             if !quiet { FileHandle.standardError.write(Data("target \(target.rawValue):\n".utf8)) }
             let observer: RunObserver = quiet ? SilentObserver() : ProgressPrinter()
-            points += Runner(scenario: variant, observer: observer).run().points
+            let report = GlibcPointProcess.runner(variant, observer: observer).run()
+            points += report.points
+            notes += report.notes ?? []
             // The machine refused something midway: the run ends with what ran.
             if points.contains(where: { $0.endedEarly != nil }) { break }
         }
@@ -52,6 +55,6 @@ extension RunOutput {
             FileHandle.standardError.write(Data("arenastress: \(scenario.name): none of the targets could run\n".utf8))
             throw ExitCode(2)
         }
-        return try write(Runner.report(scenario, startedAt: started, points: points))
+        return try write(Runner.report(scenario, startedAt: started, points: points, notes: notes))
     }
 }

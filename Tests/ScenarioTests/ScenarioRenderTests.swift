@@ -51,7 +51,7 @@ import Scenario
                  mix: {malloc: 1, realloc: 0.25, calloc: 0.125, memalign: 0.001}, remote_free: 0.5}}
               - {name: d, handoff: {ops: 9, producers: 0.25, batch: 3, size: {inverse_square: [4, 32k]}}}
               - {name: e, free: {fraction: 0.5}}
-              - {name: f, churn: {ops: 20, live: 4, size: {weighted: [[64, 10], [4k, 1.5]]}}}
+              - {name: f, churn: {ops: 20, live: 4, size: {weighted: [[64, 10], [4k, 1.5]]}, rounds: 3}}
               - {name: g, allocate: {count: 1, size: {uniform: [0, 8]}}}
               - {name: h, respawn: {rounds: 2}}
               - {name: i, trim: true}
