@@ -89,7 +89,7 @@ extension CheckRun {
             checkBins(of: arena)
         }
         markLedger(ledgers)
-        for heap in map.heaps.indices { walkHeap(heap) }
+        walkHeaps()
         sweepUnmatchedMarks()
         verifyLedger(ledgers)
         checkAccounting()
