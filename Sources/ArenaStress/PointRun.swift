@@ -58,6 +58,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         var nanoseconds: UInt64 = 0
         var perThread: [ThreadFigures] = []
         var checks = 0
+        var checkNanoseconds: UInt64 = 0
         var allocationFailures = 0
         var firstAllocationFailure: AllocationFailure?
     }
@@ -184,7 +185,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         collectRuntimeFindings(phase.name)
         if violations.isEmpty, case .inject(let kind) = phase.kind { inject(kind, phase: phase.name) }
         if violations.isEmpty && step.check {
-            check(after: phase.name)
+            acc.checkNanoseconds += check(after: phase.name)
             acc.checks += 1
         }
         collectRuntimeFindings(phase.name)
@@ -225,6 +226,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             locksByThread: byThread.keys.sorted().map { LockFigures(scope: "thread \($0)", byThread[$0]!) },
             checks: acc.checks))
         phaseReports[phaseReports.count - 1].latency = OpLatencies.take(latencies)
+        if acc.checks > 0 { phaseReports[phaseReports.count - 1].checkNanoseconds = acc.checkNanoseconds }
         phaseReports[phaseReports.count - 1].allocationFailures = acc.allocationFailures
         phaseReports[phaseReports.count - 1].firstAllocationFailure = acc.firstAllocationFailure
         // A broken heap's heap list is not walked (it would follow the damage).

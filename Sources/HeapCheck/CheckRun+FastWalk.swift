@@ -25,16 +25,18 @@ extension CheckRun {
         let top = arena.top, first = heap.firstChunk
         // The last address a chunk can start at: its header must lie inside the heap.
         let last = heap.end &- 16
-        guard heap.isCurrent, first <= last else { return false }
+        // A heap of fewer than 2^32 chunks (of at least 32 bytes) keeps the counts below apart.
+        guard heap.isCurrent, first <= last, last &- first < 1 << 36 else { return false }
         let markBase = marks + heap.markWords
         let arenaBit: UInt = arena.isMain ? 0 : 4
         var p = first
         var wrong: UInt = 0
-        var previousBinned: UInt = 0, previousSize: UInt = 0
-        var chunks = 0
-        var walked: UInt = 0, freeBytes: UInt = 0
-        var counts: (binned: UInt, cached: UInt, live: UInt) = (0, 0, 0)
-        var bytes: (binned: UInt, cached: UInt) = (0, 0)
+        var previousBinned: UInt = 0
+        // Chunks and binned ones, cached and live ones, as two 32-bit counts a word: a
+        // heap holds fewer than 2^32 chunks (the guard above). Few accumulators, so that
+        // the loop keeps them all in registers.
+        var chunksAndBinned: UInt = 0, cachedAndLive: UInt = 0
+        var binnedBytes: UInt = 0, cachedBytes: UInt = 0
         // p <= last holds at the top of each step: the header at p + 8 and the word at
         // next (a binned chunk's footer) are inside the heap.
         while p != top {
@@ -57,19 +59,18 @@ extension CheckRun {
             // A binned chunk: no binned chunk before it and not top after it (W5), its
             // footer in the next chunk's prev_size (W4).
             wrong |= ((GlibcLayout.peek(next) ^ size) | previousBinned | (next == top ? 1 : 0)) & binnedMask
-            // G4: the chunk before is free when this one's PREV_INUSE is clear.
-            freeBytes &+= previousSize & ((head & 1) &- 1)
-            counts.binned &+= binned
-            counts.cached &+= cached
-            counts.live &+= live
-            bytes.binned &+= size & binnedMask
-            bytes.cached &+= size & (0 &- cached)
-            walked &+= size
-            chunks &+= 1
+            chunksAndBinned &+= 1 | binned << 32
+            cachedAndLive &+= cached | live << 32
+            binnedBytes &+= size & binnedMask
+            cachedBytes &+= size & (0 &- cached)
             previousBinned = binned
-            previousSize = size
             p = next
         }
+        let chunks = chunksAndBinned & 0xFFFF_FFFF
+        let counts = (binned: chunksAndBinned >> 32, cached: cachedAndLive & 0xFFFF_FFFF, live: cachedAndLive >> 32)
+        // With the flags as expected, the chunks whose successor's PREV_INUSE is clear are
+        // the binned ones, and the chunks walked tile the heap from its first to top.
+        let (freeBytes, walked) = (binnedBytes, top &- first)
         // Top (W1, W5, W6, W7, L5): in no list, after an in-use chunk, PREV_INUSE its only
         // flag, at least MINSIZE, ending where the heap ends.
         let head = GlibcLayout.peek(top &+ 8)
@@ -90,19 +91,19 @@ extension CheckRun {
         tallies[heap.arena].walked &+= walked &+ topSize
         tallies[heap.arena].top &+= topSize
         tallies[heap.arena].free &+= freeBytes
-        tallies[heap.arena].cached &+= bytes.cached
+        tallies[heap.arena].cached &+= cachedBytes
         tallies[heap.arena].headers &+= first &- heap.base
         matched.binned &+= Int(bitPattern: counts.binned)
         matched.cached &+= Int(bitPattern: counts.cached)
         matched.live &+= Int(bitPattern: counts.live)
-        statistics.chunks &+= chunks &+ 1
+        statistics.chunks &+= Int(bitPattern: chunks) &+ 1
         statistics.topBytes &+= Int(bitPattern: topSize)
-        statistics.inUseChunks &+= chunks &- Int(bitPattern: counts.binned &+ counts.cached)
-        statistics.inUseBytes &+= Int(bitPattern: walked &- bytes.binned &- bytes.cached)
+        statistics.inUseChunks &+= Int(bitPattern: chunks &- counts.binned &- counts.cached)
+        statistics.inUseBytes &+= Int(bitPattern: walked &- binnedBytes &- cachedBytes)
         statistics.binnedChunks &+= Int(bitPattern: counts.binned)
-        statistics.binnedBytes &+= Int(bitPattern: bytes.binned)
+        statistics.binnedBytes &+= Int(bitPattern: binnedBytes)
         statistics.cachedChunks &+= Int(bitPattern: counts.cached)
-        statistics.cachedBytes &+= Int(bitPattern: bytes.cached)
+        statistics.cachedBytes &+= Int(bitPattern: cachedBytes)
         return true
     }
 }

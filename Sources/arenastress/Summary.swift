@@ -22,6 +22,7 @@ enum Summary {
                 if let r = p.osRequests { parts.append("os requests \(r)") }
                 if let l = p.locks { parts.append(String(format: "contention %.4f", l.contentionRate)) }
                 if let latency = Format.latency(p.latency) { parts.append(latency) }
+                if let cost = p.checkCost { parts.append(cost) }
                 if let failures = p.allocationFailures, failures > 0 {
                     parts.append("\(failures) allocation failures (first \(p.firstAllocationFailure.map { "\($0), worker \($0.worker)" } ?? "?"))")
                 }
