@@ -1,4 +1,5 @@
 import ArenaModel
+import Contention
 import HeapCheck
 import Reporting
 import Scheduler
@@ -44,8 +45,16 @@ extension PointRun {
     var contentCoverage: PatternCoverage { scenario.checkContent == .full ? .whole : .headAndTail }
 
     /// The full check: the heap checker over the model with every worker's blocks as
-    /// ledgers; for other targets, every live block's pattern.
-    func check(after phase: String) {
+    /// ledgers; for other targets, every live block's pattern. Returns the wall time it
+    /// took, ledgers and findings included: what the phase's report calls checking.
+    @discardableResult
+    func check(after phase: String) -> UInt64 {
+        let start = monotonicNanoseconds()
+        checkEverything(after: phase)
+        return monotonicNanoseconds() &- start
+    }
+
+    private func checkEverything(after phase: String) {
         if let model {
             var ledgers = [injectionLedger]
             for i in 0..<threads {

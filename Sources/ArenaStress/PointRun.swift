@@ -61,6 +61,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         var nanoseconds: UInt64 = 0
         var perThread: [ThreadFigures] = []
         var checks = 0
+        var checkNanoseconds: UInt64 = 0
         var allocationFailures = 0
         var firstAllocationFailure: AllocationFailure?
         var frees = 0
@@ -193,7 +194,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
         collectRuntimeFindings(phase.name)
         if violations.isEmpty, case .inject(let kind) = phase.kind { inject(kind, phase: phase.name) }
         if violations.isEmpty && step.check {
-            check(after: phase.name)
+            acc.checkNanoseconds += check(after: phase.name)
             acc.checks += 1
         }
         collectRuntimeFindings(phase.name)
@@ -235,6 +236,7 @@ final class PointRun<T: StressTarget>: @unchecked Sendable {
             checks: acc.checks))
         phaseReports[phaseReports.count - 1].residentNote = memory?.residentNote
         phaseReports[phaseReports.count - 1].latency = OpLatencies.take(latencies)
+        if acc.checks > 0 { phaseReports[phaseReports.count - 1].checkNanoseconds = acc.checkNanoseconds }
         phaseReports[phaseReports.count - 1].allocationFailures = acc.allocationFailures
         phaseReports[phaseReports.count - 1].firstAllocationFailure = acc.firstAllocationFailure
         if case .churn(let spec) = phase.kind, spec.remoteFree > 0, threads > 1, acc.frees > 0 {

@@ -5,14 +5,16 @@ import Randomness
 
 /// `check-walk` and `check-walk-ledger`: a full HeapCheck of a main heap of about a
 /// million chunks, timed per chunk walked; the second also checks a ledger of every
-/// live block (G1-G3). `check-content`: G3's whole-pattern check alone over live blocks
+/// live block (G1-G3). `memory-scan`: the same heap's bytes read start to end with
+/// wide loads and nothing checked, per chunk: the floor the checks are held against,
+/// whatever the machine's memory and load. `check-content`: G3's whole-pattern check alone over live blocks
 /// of 16 bytes to 4 KiB, timed per live byte. Model only: glibc has no checker, so the
 /// rows have no ratio.
 ///
 /// The heap: blocks of 16 to 64 bytes (chunks 0x20-0x50), every tenth freed, so that
 /// the tcache and the fastbins hold about 100,000 chunks between the live ones.
 extension BenchRunner {
-    public static let checkWalkNames = ["check-walk", "check-walk-ledger", "check-content"]
+    public static let checkWalkNames = ["memory-scan", "check-walk", "check-walk-ledger", "check-content"]
     static let checkWalkDefaultChunks = 1_000_000
     /// About 33 MB of live bytes: past the caches, as a heap check meets them.
     static let checkContentBlocks = 16_384
@@ -39,6 +41,7 @@ extension BenchRunner {
         freed.forEach(thread.free)
         let checker = HeapChecker()
         return names.map { name in
+            if name == "memory-scan" { return runMemoryScan(set, chunks: checker.check(set).statistics.chunks) }
             let ledgers = name == "check-walk-ledger" ? [ledger] : []
             var times: [Double] = []
             var report = checker.check(set, ledgers: ledgers)
@@ -57,6 +60,25 @@ extension BenchRunner {
             onWorkloadDone?([row])
             return row
         } + content
+    }
+
+    /// Reads every byte of `set`'s main heap in address order, 64 bytes a round, folded
+    /// into one word: nanoseconds per chunk of the heap's `chunks`.
+    func runMemoryScan(_ set: ArenaSet, chunks: Int) -> BenchReport.Row {
+        let heap = UnsafeRawBufferPointer(set.mainHeap!)
+        var fold = scanMemory(heap)
+        var times: [Double] = []
+        for _ in 0..<reps {
+            let start = monotonicNanoseconds()
+            fold = scanMemory(heap)
+            times.append(Double(monotonicNanoseconds() - start) / Double(max(chunks, 1)))
+        }
+        let row = BenchReport.Row(
+            workload: "memory-scan", target: TargetName.model.rawValue, threads: 1, ops: chunks,
+            nsPerOp: BenchReport.Spread(times), ratioToGlibc: nil, osRequests: nil,
+            checksum: "0x" + String(fold[0] ^ fold[1], radix: 16))
+        onWorkloadDone?([row])
+        return row
     }
 
     /// Live blocks of 16 to 4096 bytes, every byte patterned, then each verified whole
@@ -95,4 +117,21 @@ extension BenchRunner {
         onWorkloadDone?([row])
         return row
     }
+}
+
+/// The bytes of `heap` XORed together as 16-byte lanes, four loads a round; the tail
+/// shorter than 64 bytes is left out.
+@inline(never)
+func scanMemory(_ heap: UnsafeRawBufferPointer) -> SIMD2<UInt64> {
+    guard let base = heap.baseAddress else { return .zero }
+    var a = SIMD2<UInt64>.zero, b = a, c = a, d = a
+    var offset = 0
+    while offset &+ 64 <= heap.count {
+        a ^= base.loadUnaligned(fromByteOffset: offset, as: SIMD2<UInt64>.self)
+        b ^= base.loadUnaligned(fromByteOffset: offset &+ 16, as: SIMD2<UInt64>.self)
+        c ^= base.loadUnaligned(fromByteOffset: offset &+ 32, as: SIMD2<UInt64>.self)
+        d ^= base.loadUnaligned(fromByteOffset: offset &+ 48, as: SIMD2<UInt64>.self)
+        offset &+= 64
+    }
+    return a ^ b ^ c ^ d
 }

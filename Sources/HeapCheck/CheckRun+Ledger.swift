@@ -1,4 +1,5 @@
 import ArenaModel
+import CSupport
 
 /// G1-G3: the workload's live blocks against the heap. Blocks are marked before the
 /// walk (a block on a listed chunk is G2 at once), matched by the walk, and read only
@@ -58,37 +59,71 @@ extension CheckRun {
 
     /// G1 (usable size) and G3 (content) for every block the walk matched.
     mutating func verifyLedger(_ ledgers: [Ledger]) {
-        // Every block is known readable only when none was set aside.
-        let readAhead = unverifiableBlocks.isEmpty
-        var sink: UInt = 0
-        defer { readAheadSink ^= sink }
+        let anyUnverifiable = !unverifiableBlocks.isEmpty
+        // The heap of the last block checked through a window: most blocks share it.
+        var window: (first: UInt, end: UInt) = (1, 0)
+        let masks = ContentPattern.windowMasks
         for ledger in ledgers {
-            let blocks = ledger.blocks
-            for (i, block) in blocks.enumerated() {
-                // Load a block a few places on, so its memory is on the way (see the walk).
-                if readAhead && i &+ 8 < blocks.count { sink ^= GlibcLayout.peek(blocks[i &+ 8].address &- 8) }
-                let chunk = block.address &- 16
-                if !unverifiableBlocks.isEmpty && unverifiableBlocks.contains(chunk) { continue }
-                // Every block left is a matched heap chunk or a registered mmapped one.
-                let head = GlibcLayout.peek(chunk &+ 8)
-                let isMapped = head & 2 != 0 && mmapped.contains(chunk)
-                let usable = Int(bitPattern: head & ~GlibcLayout.flagBits) - (isMapped ? 16 : 8)
-                if isMapped != (head & 2 != 0) || usable < block.requestSize {
-                    note(.g1, chunk: chunk, field: chunk &+ 8,
-                         "live block 0x\(Hex.string(block.address)) (id \(block.id)) \(usable < block.requestSize ? "is larger than its chunk" : "has the wrong IS_MMAPPED flag")",
-                         expected: "usable size at least \(block.requestSize)\(isMapped ? ", IS_MMAPPED" : "")", actual: "size field 0x\(Hex.string(head))")
-                    continue
-                }
-                let mem = UnsafeRawPointer(bitPattern: block.address).unsafelyUnwrapped
-                if !ContentPattern.isIntact(mem, requestSize: block.requestSize, id: block.id, coverage: ledger.coverage),
-                   let offset = ContentPattern.firstMismatch(in: mem, requestSize: block.requestSize, id: block.id, coverage: ledger.coverage) {
-                    note(.g3, chunk: chunk, field: block.address &+ UInt(offset) & ~7,
-                         "live block 0x\(Hex.string(block.address)) (id \(block.id), \(block.requestSize) bytes) was overwritten at offset \(offset)",
-                         expected: "byte 0x\(Hex.string(UInt(ContentPattern.byte(at: offset, id: block.id))))",
-                         actual: "0x\(Hex.string(UInt(mem.load(fromByteOffset: offset, as: UInt8.self))))")
+            let whole = ledger.coverage == .whole
+            ledger.blocks.withUnsafeBufferPointer { blocks in
+                for i in blocks.indices {
+                    // A block some places on is asked for, so its memory is on the way (see
+                    // the walk); a prefetch is no read.
+                    if i &+ 16 < blocks.count { cs_prefetch(UnsafeRawPointer(bitPattern: blocks[i &+ 16].address &- 8)) }
+                    let block = blocks[i]
+                    let chunk = block.address &- 16
+                    if anyUnverifiable && unverifiableBlocks.contains(chunk) { continue }
+                    // Every block left is a matched heap chunk or a registered mmapped one.
+                    let head = GlibcLayout.peek(chunk &+ 8)
+                    let isMapped = head & 2 != 0 && mmapped.contains(chunk)
+                    let usable = Int(bitPattern: head & ~GlibcLayout.flagBits) &- (isMapped ? 16 : 8)
+                    if isMapped != (head & 2 != 0) || usable < block.requestSize {
+                        blockTooLarge(block, head: head, usable: usable, isMapped: isMapped)
+                        continue
+                    }
+                    let mem = UnsafeRawPointer(bitPattern: block.address).unsafelyUnwrapped
+                    let intact: Bool
+                    if whole && UInt(bitPattern: block.requestSize) <= UInt(ContentPattern.windowSize) && readableWindow(block.address, &window) {
+                        intact = ContentPattern.windowIntact(mem, requestSize: block.requestSize, seed: ContentPattern.seed(for: block.id), masks: masks)
+                    } else {
+                        intact = ContentPattern.isIntact(mem, requestSize: block.requestSize, id: block.id, coverage: ledger.coverage)
+                    }
+                    if !intact { blockOverwritten(block, coverage: ledger.coverage) }
                 }
             }
         }
+    }
+
+    /// G1 for a block its chunk cannot hold, or whose IS_MMAPPED is wrong.
+    @inline(never)
+    private mutating func blockTooLarge(_ block: LedgerBlock, head: UInt, usable: Int, isMapped: Bool) {
+        note(.g1, chunk: block.address &- 16, field: block.address &- 8,
+             "live block 0x\(Hex.string(block.address)) (id \(block.id)) \(usable < block.requestSize ? "is larger than its chunk" : "has the wrong IS_MMAPPED flag")",
+             expected: "usable size at least \(block.requestSize)\(isMapped ? ", IS_MMAPPED" : "")", actual: "size field 0x\(Hex.string(head))")
+    }
+
+    /// G3 at the first byte of `block` that lost its pattern.
+    @inline(never)
+    private mutating func blockOverwritten(_ block: LedgerBlock, coverage: PatternCoverage) {
+        let mem = UnsafeRawPointer(bitPattern: block.address).unsafelyUnwrapped
+        guard let offset = ContentPattern.firstMismatch(in: mem, requestSize: block.requestSize, id: block.id, coverage: coverage) else { return }
+        note(.g3, chunk: block.address &- 16, field: block.address &+ UInt(offset) & ~7,
+             "live block 0x\(Hex.string(block.address)) (id \(block.id), \(block.requestSize) bytes) was overwritten at offset \(offset)",
+             expected: "byte 0x\(Hex.string(UInt(ContentPattern.byte(at: offset, id: block.id))))",
+             actual: "0x\(Hex.string(UInt(mem.load(fromByteOffset: offset, as: UInt8.self))))")
+    }
+
+    /// True if the window of `ContentPattern.windowSize` bytes at `address` lies in a heap
+    /// (`window`, else the heap found and kept in `window`). Past a small block the window
+    /// reads its chunk's neighbours, never pages malloc_trim gave back: those start at
+    /// least 48 bytes into a free chunk (glibc's mtrim), past the window.
+    @inline(__always)
+    private func readableWindow(_ address: UInt, _ window: inout (first: UInt, end: UInt)) -> Bool {
+        let span = UInt(ContentPattern.windowSize)
+        if address >= window.first && address < window.end && window.end &- address >= span { return true }
+        guard let heap = map.heap(containing: address, span: span) else { return false }
+        window = (map.heaps[heap].firstChunk, map.heaps[heap].end)
+        return true
     }
 
     /// Marks the walks did not meet: list entries (L2) and live blocks (G1, G2) that lie on

@@ -41,9 +41,6 @@ struct CheckRun {
     var sizeRunHeads: [UInt] = []
     /// How far ahead of the heap walk its loads run, in bytes.
     static let readAhead: UInt = 8192
-    /// The words the read-ahead loaded, folded together; kept so that the loads are not
-    /// optimised away.
-    var readAheadSink: UInt = 0
 
     init(parameters: ModelParameters, map: ModelMap, marks: UnsafeMutablePointer<UInt64>, findings: FindingLog, recording: Bool) {
         self.parameters = parameters

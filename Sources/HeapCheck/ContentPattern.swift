@@ -148,6 +148,36 @@ public enum ContentPattern {
         return left == 0
     }
 
+    /// True if the `requestSize` bytes at `mem` (at most `windowSize`) still hold block
+    /// `seed`'s pattern, checked with no branch on the size: the `windowSize` bytes from
+    /// `mem` on are read whatever the size, and those past the request masked off. The
+    /// caller vouches that they are readable.
+    @inline(__always)
+    static func windowIntact(_ mem: UnsafeRawPointer, requestSize: Int, seed: UInt64, masks: UnsafePointer<SIMD8<UInt64>>) -> Bool {
+        let expected = SIMD8<UInt64>(repeating: seed) &+ SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &* step
+        let difference = (mem.loadUnaligned(as: SIMD8<UInt64>.self) ^ expected) & masks[requestSize]
+        let half = difference.lowHalf | difference.highHalf
+        return (half.lowHalf | half.highHalf) == .zero
+    }
+
+    /// The bytes `windowIntact` reads.
+    static let windowSize = 64
+
+    /// For each request size 0...64, the bytes of a window it covers, set to all ones.
+    /// Written once, then only read.
+    nonisolated(unsafe) static let windowMasks: UnsafePointer<SIMD8<UInt64>> = {
+        let masks = UnsafeMutablePointer<SIMD8<UInt64>>.allocate(capacity: windowSize + 1)
+        for size in 0...windowSize {
+            var mask = SIMD8<UInt64>.zero
+            for word in 0..<8 {
+                let bits = min(max(size - 8 * word, 0), 8) * 8
+                mask[word] = bits == 64 ? ~0 : (1 << UInt64(bits)) &- 1
+            }
+            masks[size] = mask
+        }
+        return UnsafePointer(masks)
+    }()
+
     /// The pattern's 8-byte runs from an offset on, 8 bytes a step: one add a word.
     struct Tail {
         var word: UInt64

@@ -84,7 +84,7 @@ public final class Corruptor {
     /// and top gives chunks of exactly the size asked for.
     func blocksOfExactlyTheirSize(_ size: Int, count: Int, _ set: ArenaSet, _ thread: MallocThread,
                                   _ ledger: inout Ledger) throws -> [UnsafeMutableRawPointer] {
-        let chunk = UInt(Layout.requestToSize(size))
+        let chunk = UInt(bitPattern: Layout.requestToSize(size))
         var blocks: [UnsafeMutableRawPointer] = [], misfits = 0
         while blocks.count < count {
             if misfits == 256 { try drainArena(set, thread, &ledger) }

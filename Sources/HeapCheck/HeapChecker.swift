@@ -19,8 +19,6 @@ public final class HeapChecker {
     private let probe = MemoryProbe()
     private var marks: UnsafeMutablePointer<UInt64>
     private var markCapacity = 0
-    /// The last check's read-ahead words, folded: stored so the loads stay.
-    private(set) var readAheadSink: UInt = 0
 
     public init(detailLimit: Int = 8) {
         self.detailLimit = detailLimit
@@ -34,7 +32,6 @@ public final class HeapChecker {
     public func check(_ set: ArenaSet, ledgers: [Ledger] = [], logs: [OperationLog] = []) -> HeapReport {
         var run = start(set, recording: false)
         run.checkEverything(set, ledgers: ledgers)
-        readAheadSink = run.readAheadSink
         return report(run, logs: logs)
     }
 
@@ -89,7 +86,7 @@ extension CheckRun {
             checkBins(of: arena)
         }
         markLedger(ledgers)
-        for heap in map.heaps.indices { walkHeap(heap) }
+        walkHeaps()
         sweepUnmatchedMarks()
         verifyLedger(ledgers)
         checkAccounting()

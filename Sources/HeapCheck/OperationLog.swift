@@ -30,7 +30,8 @@ public struct LoggedOperation: Sendable, Equatable, CustomStringConvertible {
 
     /// True if the chunks of the blocks this operation passed or returned overlap `range`.
     func touches(_ range: Range<UInt>) -> Bool {
-        let span = UInt(Layout.requestToSize(max(size, 0)))
+        // glibc's size_t: a request within 23 bytes of PTRDIFF_MAX pads past it.
+        let span = UInt(bitPattern: Layout.requestToSize(max(size, 0)))
         for p in [pointer, result] where p != 0 {
             let start = p &- 16
             if start < range.upperBound && range.lowerBound < start &+ span { return true }

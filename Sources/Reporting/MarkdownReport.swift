@@ -35,12 +35,12 @@ public enum MarkdownReport {
                 for e in p.expectations { md.append("| \(cell(e.expectation)) | \(cell(e.measured)) | \(e.held ? "held" : "**FAILED** (\(e.location))") |") }
                 md.append("")
             }
-            md.append("| phase | ops | ops/s | held | resident | live | fragmentation | largest free | kernel requests | contention |")
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            md.append("| phase | ops | ops/s | held | resident | live | fragmentation | largest free | kernel requests | contention | checking |")
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for ph in p.phases {
                 md.append("| \(ph.name) (\(ph.kind)) | \(ph.ops) | \(rate(ph.opsPerSecond)) | \(bytes(ph.heldBytes)) | \(bytes(ph.residentBytes)) | \(bytes(ph.liveBytes)) | "
                           + "\(ph.fragmentation.map { String(format: "%.3f", $0) } ?? "-") | \(bytes(ph.largestFreeChunk)) | \(ph.osRequests.map(String.init) ?? "-") | "
-                          + "\(ph.locks.map { String(format: "%.2f%%", $0.contentionRate * 100) } ?? "-") |")
+                          + "\(ph.locks.map { String(format: "%.2f%%", $0.contentionRate * 100) } ?? "-") | \(ph.checkCost ?? "-") |")
             }
             md.append("")
             let failing = p.phases.filter { ($0.allocationFailures ?? 0) > 0 }

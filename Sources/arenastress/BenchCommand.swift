@@ -13,7 +13,8 @@ struct BenchCommand: ParsableCommand {
             warm-up repetition per target comes first. Times are nanoseconds per \
             malloc+free pair (lock+unlock for the lock workloads, against a plain \
             pthread mutex; per chunk walked for check-walk and check-walk-ledger, a \
-            full HeapCheck of a heap of a million chunks, --ops setting the chunks; per \
+            full HeapCheck of a heap of a million chunks, --ops setting the chunks, and \
+            for memory-scan, the same heap's bytes read with no check, their floor; per \
             live byte for check-content, every byte of 16,384 blocks of 16 B to 4 KiB \
             verified). Workloads: \(BenchCommand.allNames.joined(separator: ", ")).
             """)

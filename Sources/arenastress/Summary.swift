@@ -29,6 +29,7 @@ enum Summary {
                 if let share = p.remoteFreeShare { parts.append(String(format: "remote frees %.4f", share)) }
                 if let l = p.locks { parts.append(String(format: "contention %.4f", l.contentionRate)) }
                 if let latency = Format.latency(p.latency) { parts.append(latency) }
+                if let cost = p.checkCost { parts.append(cost) }
                 if let failures = p.allocationFailures, failures > 0 {
                     parts.append("\(failures) allocation failures (first \(p.firstAllocationFailure.map { "\($0), worker \($0.worker)" } ?? "?"))")
                 }
