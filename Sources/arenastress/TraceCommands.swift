@@ -70,9 +70,14 @@ struct ReplayTraceCommand: ParsableCommand {
         do {
             guard compare else {
                 let trace = try Trace.read(from: file)
-                let replayer = ModelReplayer(slotCount: trace.slotCount)
+                let replayer = ModelReplayer(tunables: trace.tunables, slotCount: trace.slotCount)
                 var out = TraceCommands.Output()
-                for event in trace.events { out.line(replayer.run(event).description) }
+                var results: [ReplayResult] = []
+                for event in trace.events {
+                    replayer.run(event, into: &results)
+                    for result in results { out.line(result.description) }
+                    results.removeAll(keepingCapacity: true)
+                }
                 out.flush()
                 return
             }
