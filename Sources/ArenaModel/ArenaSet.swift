@@ -84,7 +84,11 @@ public final class ArenaSet: @unchecked Sendable {
         let mxfast = tunables.mxfast >= 0 && tunables.mxfast <= Layout.maxFastSize ? tunables.mxfast : Tunables().mxfast
         g[.globalMaxFast] = Layout.maxFastChunkSize(forRequest: mxfast)
         g[.perturbByte] = tunables.perturb & 0xff
-        g[.cores] = tunables.cores ?? ArenaSet.schedulableCPUs()
+        // arena_get2's CPU count: glibc-2.36 as tagged asks __get_nprocs_sched (the
+        // affinity mask), but the 2.36 branch that distributions build (commit 8e99cc76a2,
+        // BZ 30945; Debian's 2.36-9+deb12u*) asks __get_nprocs, the CPUs online, which is
+        // what sysconf answers: a process pinned with taskset gets as many arenas.
+        g[.cores] = tunables.cores ?? sysconf(Int32(_SC_NPROCESSORS_ONLN))
         var key = 0
         while key == 0 { key = Int.random(in: Int.min...Int.max) }
         g[.tcacheKey] = key
@@ -113,23 +117,6 @@ public final class ArenaSet: @unchecked Sendable {
             for block in blocks.keys { UnsafeMutableRawPointer(bitPattern: block)?.deallocate() }
         }
         munmap(staticData, ArenaSet.staticDataSize)
-    }
-
-    /// glibc 2.36's `__get_nprocs_sched`, which `arena_get2` sizes the arena limit by:
-    /// the CPUs in the calling thread's affinity mask (so `taskset -c 0` makes it 1), the
-    /// mask's largest size if it does not fit, 0 on another error (`arena_get2` then
-    /// assumes 2). Not the CPUs online: a process pinned to fewer CPUs gets fewer arenas.
-    static func schedulableCPUs() -> Int {
-        let maxCPUs = 32768
-        var mask = [UInt64](repeating: 0, count: maxCPUs / 64)
-        // sched_getaffinity is a GNU extension Swift's Glibc module does not declare; the
-        // wrapper clears the mask's bytes past those the kernel wrote.
-        typealias GetAffinity = @convention(c) (pid_t, Int, UnsafeMutableRawPointer?) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sched_getaffinity") else { return 0 }
-        let getAffinity = unsafeBitCast(symbol, to: GetAffinity.self)
-        let r = mask.withUnsafeMutableBytes { getAffinity(0, $0.count, $0.baseAddress) }
-        if r == 0 { return mask.reduce(0) { $0 + $1.nonzeroBitCount } }
-        return errno == EINVAL ? maxCPUs : 0
     }
 
     /// A new thread of the modelled process. The first one attached is its main thread,
