@@ -1,6 +1,6 @@
 /// The traces the fidelity check runs: the seed scenarios' single-threaded phases,
 /// glibc's bench-malloc-simple patterns, the mmap threshold and malloc_trim at work,
-/// and seeded random mixes.
+/// and seeded random mixes, on one thread or many.
 public enum TraceKind: String, CaseIterable, Sendable {
     /// Random mixes of every op over the tcache, fast, small, large and mmapped ranges,
     /// freeing in random order, with a few requests at the size limits (`count`: ops).
