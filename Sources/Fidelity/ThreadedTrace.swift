@@ -69,6 +69,8 @@ struct ThreadedTrace {
 
     consuming func make() -> Trace {
         events.reserveCapacity(ops + 1)
+        // The trace's first thread is the main thread, which never exits: make it 0.
+        if ops > 0 { mainMalloc() }
         while events.count < ops {
             switch rng.pick([400, 380, 80, 30, 50, 3, exitWeight, 10]) {
             case 0: fill(.malloc(size: size(), slot: emptySlot()))
@@ -97,6 +99,13 @@ struct ThreadedTrace {
         let profile = "threads=\(maxThreads) ranges=\(rangeWeights) exits=\(exitWeight)"
         return Trace(comments: [tunables.traceComment, "kind=threads seed=\(seed) count=\(ops) \(profile)"],
                      events: Array(events.prefix(ops)))
+    }
+
+    /// A malloc on the main thread.
+    private mutating func mainMalloc() {
+        let slot = emptySlot()
+        ThreadedTrace.move(slot, from: &empty, to: &live, &position)
+        events.append(TraceEvent(thread: 0, .malloc(size: size(), slot: slot)))
     }
 
     /// An op on a random thread alive, new threads more often (so that they start soon).

@@ -77,3 +77,17 @@ import Testing
         #expect(c.identical == c.ops && c.coverage.threadExits == 300 && c.coverage.arenasReused > 0, "\(c.report)")
     }
 }
+
+extension ThreadFidelityTests {
+    /// The generator's traces all read back (seed 123 once began on a thread that later
+    /// exited: the main thread cannot): the first op is the main thread's, thread 0.
+    @Test func generatedThreadTracesAreValid() throws {
+        let directory = try TestSupport.scratchDirectory()
+        for seed in UInt64(100)...140 {
+            let trace = TraceGenerator.trace(.threads, seed: seed, count: 300)
+            #expect(trace.events.first?.thread == 0, "seed \(seed)")
+            try trace.write(to: directory + "/t.trace")
+            #expect(try Trace.read(from: directory + "/t.trace") == trace, "seed \(seed)")
+        }
+    }
+}
