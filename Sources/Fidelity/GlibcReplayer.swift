@@ -76,8 +76,10 @@ public struct GlibcReplayer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let environment = ProcessInfo.processInfo.environment
-            .filter { key, _ in key != "GLIBC_TUNABLES" && key != "LD_PRELOAD" && !key.hasPrefix("MALLOC_") }
+            .filter { key, _ in key != "GLIBC_TUNABLES" && key != "GLIBC_REPLAY_TUNED" && key != "LD_PRELOAD" && !key.hasPrefix("MALLOC_") }
             .map { "\($0)=\($1)" } + (tunables.glibcTunables.map { ["GLIBC_TUNABLES=\($0)"] } ?? [])
+            // These tunables, the trace's and the overrides: glibc-replay must not apply the trace's again.
+            + ["GLIBC_REPLAY_TUNED=1"]
         let argv = ([path, tracePath] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }

@@ -81,7 +81,7 @@ extension Tunables {
             guard let equals = word.firstIndex(of: 0x3d) else { return (start, "expected NAME=VALUE") }
             let name = String(decoding: word[start..<equals], as: UTF8.self)
             guard let range = Tunables.traceRanges.first(where: { $0.name == name })?.range else {
-                return (start, "unknown tunable `\(name)`")
+                return (start, "unknown tunable")
             }
             var value = 0
             let digits = word[(equals + 1)...]

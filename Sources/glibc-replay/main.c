@@ -1,7 +1,9 @@
 // glibc-replay: replays an arenastress trace on this machine's glibc malloc and
 // prints, per op, where the chunk landed and which non-main heaps changed (see
 // Sources/Fidelity/Trace.swift for the trace format and ReplayResult.swift for the
-// output). Malloc settings come from GLIBC_TUNABLES, as glibc reads them.
+// output). Malloc settings come from the trace's `# tunables:` comments (the program
+// runs itself again with them in GLIBC_TUNABLES) unless GLIBC_REPLAY_TUNED is set,
+// and then from GLIBC_TUNABLES as the caller gave it.
 //
 //   glibc-replay TRACE [--dump-after K]
 //
@@ -27,6 +29,7 @@
 #include <link.h>
 #include <malloc.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <linux/futex.h>
@@ -179,6 +182,69 @@ static uint64_t number(struct cursor *c, const char *what) {
 // (and numbers the threads); the second finds each op's thread by its number.
 static int validating = 1;
 
+// `# tunables: NAME=VALUE ...` comments, as GLIBC_TUNABLES (glibc.malloc.NAME=VALUE:...),
+// in the order written, so that the last setting of a name wins, as in the model.
+static char tunables[1 << 14] = "GLIBC_TUNABLES=";
+static size_t tunablesUsed = sizeof "GLIBC_TUNABLES=" - 1;
+static const char *const tunableNames[] = {
+    "arena_max", "arena_test", "tcache_count", "tcache_max", "mmap_threshold", "trim_threshold", "top_pad", "mxfast", "perturb",
+};
+
+static void tunablesComment(struct cursor *c) {
+    static const char prefix[] = "tunables:";
+    const char *p = c->p + 1;
+    if (p < c->end && *p == ' ') p++;
+    if ((size_t)(c->end - p) < sizeof prefix - 1 || memcmp(p, prefix, sizeof prefix - 1) != 0) return;
+    c->p = p + sizeof prefix - 1;
+    for (;;) {
+        skipBlanks(c);
+        if (atLineEnd(c)) return;
+        const char *start = c->p, *equals = NULL;
+        while (!atLineEnd(c) && !isBlank(*c->p)) {
+            if (*c->p == '=' && !equals) equals = c->p;
+            c->p++;
+        }
+        if (c->p - start == 7 && memcmp(start, "default", 7) == 0) continue;
+        if (!equals) badInput(c, start, "expected NAME=VALUE");
+        int known = 0;
+        for (size_t i = 0; i < sizeof tunableNames / sizeof tunableNames[0]; i++)
+            if (strlen(tunableNames[i]) == (size_t)(equals - start) && memcmp(tunableNames[i], start, (size_t)(equals - start)) == 0) known = 1;
+        if (!known) badInput(c, start, "unknown tunable");
+        const char *end = c->p;
+        c->p = equals + 1;
+        if (c->p == end) badInput(c, c->p, "expected a decimal number");
+        for (const char *d = c->p; d < end; d++)
+            if (*d < '0' || *d > '9') badInput(c, c->p, "expected a decimal number");
+        c->p = end;
+        static const char glibcPrefix[] = "glibc.malloc.";
+        size_t n = (size_t)(end - start);
+        if (tunablesUsed + 1 + sizeof glibcPrefix + n >= sizeof tunables) badInput(c, start, "too many tunables");
+        if (tunables[tunablesUsed - 1] != '=') tunables[tunablesUsed++] = ':';
+        memcpy(tunables + tunablesUsed, glibcPrefix, sizeof glibcPrefix - 1);
+        tunablesUsed += sizeof glibcPrefix - 1;
+        memcpy(tunables + tunablesUsed, start, n);
+        tunablesUsed += n;
+    }
+}
+
+// glibc reads GLIBC_TUNABLES when the process starts: a trace that sets tunables is
+// replayed by this program run again with them, unless its caller set them already
+// (GLIBC_REPLAY_TUNED, as GlibcReplayer does with the trace's and its overrides).
+extern char **environ;
+
+static void applyTunables(char **argv) {
+    if (tunablesUsed == sizeof "GLIBC_TUNABLES=" - 1 || getenv("GLIBC_REPLAY_TUNED")) return;
+    static char *environment[1 << 12];
+    size_t n = 0;
+    for (char **e = environ; *e && n + 3 < sizeof environment / sizeof environment[0]; e++)
+        if (strncmp(*e, "GLIBC_TUNABLES=", 15) != 0) environment[n++] = *e;
+    environment[n++] = tunables;
+    environment[n++] = "GLIBC_REPLAY_TUNED=1";
+    environment[n] = NULL;
+    execve("/proc/self/exe", argv, environment);
+    fail(3, "glibc-replay: cannot run again with the trace's tunables", "", "");
+}
+
 static int nextOp(struct cursor *c, struct op *op) {
     for (;;) {
         if (c->p >= c->end) {
@@ -190,6 +256,7 @@ static int nextOp(struct cursor *c, struct op *op) {
         c->lineStart = c->p;
         skipBlanks(c);
         if (atLineEnd(c) || *c->p == '#') {
+            if (validating && !atLineEnd(c)) tunablesComment(c);
             while (!atLineEnd(c)) c->p++;
             if (c->p < c->end) c->p++;
             continue;
@@ -676,6 +743,7 @@ int main(int argc, char **argv) {
     }
     void **slots = mmap(NULL, slotCount * sizeof(void *), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (slots == MAP_FAILED) fail(3, "glibc-replay: cannot map the slot table", "", "");
+    applyTunables(argv);
     workers = mmap(NULL, (threadCount + 1) * sizeof *workers, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (workers == MAP_FAILED) fail(3, "glibc-replay: cannot map the thread table", "", "");
 

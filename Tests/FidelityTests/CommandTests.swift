@@ -19,7 +19,7 @@ import Testing
         let path = try TestSupport.scratchDirectory() + "/x.trace"
         let run = try TestSupport.run(TestSupport.product("arenastress"), ["trace-gen", "--kind", "bogus", "-o", path])
         #expect(run.status == 2)
-        #expect(run.err == "arenastress: unknown kind 'bogus'; known: random, simple, swiss-cheese, million, pool, threshold\n")
+        #expect(run.err == "arenastress: unknown kind 'bogus'; known: random, simple, swiss-cheese, million, pool, threshold, threads\n")
     }
 
     /// Without --compare, the model's lines are glibc-replay's lines, so `diff` works.
