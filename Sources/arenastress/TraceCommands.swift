@@ -56,7 +56,7 @@ struct ReplayTraceCommand: ParsableCommand {
             `m HEAD BRK` (mmapped), `n BRK` (null), `f BRK` (free), `t 0|1 BRK` (trim), \
             `e BRK` (thread exit), then `h ARENA HEAP SIZE` for each non-main heap the op \
             resized (0: deleted); hex numbers, offsets from the heap's start. With --compare, \
-            prints the first divergence with both main heaps' bins, then \
+            prints the first divergence with both sides' arenas and bins, then \
             `fidelity: N/M ops identical`; exit status 1 if any op differs. The trace's \
             `# tunables:` apply to both sides; --tunable overrides them.
             """)
@@ -119,7 +119,7 @@ struct FidelityCommand: ParsableCommand {
             2 to 16 threads, under tunable settings taken in turn: `fidelity threads: N/M ops \
             identical`, and what they covered (arenas, thread exits, arenas reused, heaps \
             created, grown, shrunk and deleted, tunable settings). Reports the first \
-            divergence of each trace that has one, with both main heaps' bins. Exit status 1 \
+            divergence of each trace that has one, with both sides' arenas and bins. Exit status 1 \
             if any op differs.
             """)
 

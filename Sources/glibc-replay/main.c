@@ -615,29 +615,90 @@ static int findState(struct dl_phdr_info *info, size_t size, void *data) {
     return 1;
 }
 
+// Where an address is: in the main heap, or in a non-main heap of an arena of the ring
+// (its number, the heap's index in its arena); 0 if in neither.
+static int locate(uint64_t address, uint64_t *arena, uint64_t *heap, uint64_t *offset, int inclusive) {
+    if (address >= (uint64_t)heapBase && (inclusive ? address <= (uint64_t)sbrk(0) : address < (uint64_t)sbrk(0))) {
+        *arena = 0;
+        *offset = address - (uint64_t)heapBase;
+        return 1;
+    }
+    uint64_t h = address & ~(HEAP_MAX_SIZE - 1), n = loadRing();
+    if (!h) return 0;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t found = 0, steps = 0;
+        for (uint64_t x = word(ring[k] + ARENA_TOP) & ~(HEAP_MAX_SIZE - 1); x && !found && steps < RING_LIMIT; x = word((char *)x + HEAP_PREV), steps++)
+            found = x == h;
+        if (!found) continue;
+        uint64_t older = heapDepth(h);
+        uint64_t size = word((char *)h + HEAP_SIZE), o = address - h;
+        if (inclusive ? o > size : o >= size) return 0;
+        *arena = n - k;
+        *heap = older;
+        *offset = o;
+        return 1;
+    }
+    return 0;
+}
+
+static int known(uint64_t address) {
+    uint64_t a, h, o;
+    return locate(address, &a, &h, &o, 0);
+}
+
 static void putOffset(uint64_t address) {
+    uint64_t a, h, o;
     put(" ");
-    if (address >= (uint64_t)heapBase && address <= (uint64_t)sbrk(0)) putHex(address - (uint64_t)heapBase);
-    else put(address ? "x" : "-");
+    if (!locate(address, &a, &h, &o, 1)) {
+        put(address ? "x" : "-");
+    } else if (a == 0) {
+        putHex(o);
+    } else {
+        putHex(a);
+        put("/");
+        putHex(h);
+        put("/");
+        putHex(o);
+    }
 }
 
 static uint64_t reveal(const char *field) { return ((uint64_t)field >> 12) ^ word(field); }
 
-// `dump` lines (see BinSnapshot.swift): top, last remainder, system_mem, binmap, then
-// each non-empty fastbin, bin and tcache bin, first chunk first.
-static void dump(void) {
-    struct found f = {mainArena, NULL};
-    dl_iterate_phdr(findState, &f);
-    char *av = f.arena;
-    put("dump top");
+// `dump` lines (see BinSnapshot.swift): for each arena (the main one, then the others in
+// creation order, labelled `aK `), top, last remainder, system_mem, binmap, each
+// non-empty fastbin and bin; then the main thread's tcache bins, first chunk first.
+static void dumpArena(char *av, uint64_t number) {
+    char prefix[24] = "";
+    if (number) {
+        char digits[21];
+        int i = 20;
+        digits[i] = 0;
+        uint64_t v = number;
+        do {
+            digits[--i] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        prefix[0] = 'a';
+        strcpy(prefix + 1, digits + i);
+        strcat(prefix, " ");
+    }
+    put("dump ");
+    put(prefix);
+    put("top");
     putOffset(word(av + ARENA_TOP));
     put(" ");
-    putHex(inHeap(word(av + ARENA_TOP)) ? word((char *)word(av + ARENA_TOP) + 8) & ~(uint64_t)7 : 0);
-    put("\ndump remainder");
+    putHex(known(word(av + ARENA_TOP)) ? word((char *)word(av + ARENA_TOP) + 8) & ~(uint64_t)7 : 0);
+    put("\ndump ");
+    put(prefix);
+    put("remainder");
     putOffset(word(av + ARENA_LAST_REMAINDER));
-    put("\ndump system_mem ");
+    put("\ndump ");
+    put(prefix);
+    put("system_mem ");
     putHex(word(av + ARENA_SYSTEM_MEM));
-    put("\ndump binmap");
+    put("\ndump ");
+    put(prefix);
+    put("binmap");
     for (int i = 0; i < 4; i++) {
         put(" ");
         putHex(((const uint32_t *)(av + ARENA_BINMAP))[i]);
@@ -646,9 +707,11 @@ static void dump(void) {
     for (int i = 0; i < NFASTBINS; i++) {
         uint64_t c = word(av + ARENA_FASTBINS + 8 * i);
         if (!c) continue;
-        put("dump fast ");
+        put("dump ");
+        put(prefix);
+        put("fast ");
         putDecimal((uint64_t)i);
-        for (int n = 0; c && inHeap(c) && n < LIST_LIMIT; n++) {
+        for (int n = 0; c && known(c) && n < LIST_LIMIT; n++) {
             putOffset(c);
             c = reveal((char *)c + 16);
         }
@@ -659,9 +722,11 @@ static void dump(void) {
         char *header = av + ARENA_BINS + (i - 1) * 16 - 16;
         uint64_t c = word(header + 16);
         if (c == (uint64_t)header) continue;
-        put("dump bin ");
+        put("dump ");
+        put(prefix);
+        put("bin ");
         putDecimal((uint64_t)i);
-        for (int n = 0; c != (uint64_t)header && inHeap(c) && n < LIST_LIMIT; n++) {
+        for (int n = 0; c != (uint64_t)header && known(c) && n < LIST_LIMIT; n++) {
             putOffset(c);
             put(":");
             putHex(word((char *)c + 8) & ~(uint64_t)7);
@@ -670,6 +735,16 @@ static void dump(void) {
         if (c != (uint64_t)header) putOffset(c);
         put("\n");
     }
+}
+
+static void dump(void) {
+    struct found f = {mainArena, NULL};
+    dl_iterate_phdr(findState, &f);
+    dumpArena(mainArena, 0);
+    uint64_t n = loadRing();
+    static char *arenas[RING_LIMIT];
+    for (uint64_t k = 0; k < n; k++) arenas[k] = ring[k];
+    for (uint64_t k = n; k-- > 0;) dumpArena(arenas[k], n - k);
     if (!f.tcache) {
         put("dump tcache none\n");
         return;
@@ -685,7 +760,7 @@ static void dump(void) {
         putDecimal((uint64_t)i);
         put(" ");
         putDecimal(count);
-        for (int n = 0; e && inHeap(e) && n < LIST_LIMIT; n++) {
+        for (int n = 0; e && known(e) && n < LIST_LIMIT; n++) {
             putOffset(e - 16);
             e = reveal((char *)e);
         }
