@@ -27,8 +27,9 @@ public struct GlibcReplayer: Sendable {
         return GlibcReplayer(path: path)
     }
 
-    /// The results of every op of the trace at `tracePath`. Throws `TraceError` where
-    /// glibc-replay finds the trace bad (a second thread, say), else `FidelityError`.
+    /// The results of every op of the trace at `tracePath`, each followed by the `heap`
+    /// results of the non-main heaps it changed. Throws `TraceError` where
+    /// glibc-replay finds the trace bad (an op after its thread's exit, say), else `FidelityError`.
     public func replay(_ tracePath: String, tunables: Tunables = Tunables()) throws -> [ReplayResult] {
         let output = try run(tracePath, tunables: tunables)
         var results: [ReplayResult] = []

@@ -13,7 +13,7 @@ public final class ModelReplayer {
     private var slots: [UnsafeMutableRawPointer?]
     private lazy var ring = ArenaRing(mainArena: set.arenas[0].address)
     private var heapSizes: [[Int]] = []
-    /// Threads that exited, and arenas taken from the free list: what a trace covered.
+    /// Threads that exited so far (counted for what a trace covered).
     public private(set) var exits = 0
 
     /// A fresh model with `tunables`; the slot table starts with `slotCount` slots and
