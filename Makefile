@@ -65,7 +65,8 @@ bench: release
 instructions: release
 	scripts/instructions.sh --ops $(INSTRUCTION_OPS) $(RELEASE_BIN)
 
-# The named traces and 200 random ones of 10,000 ops; ends with `fidelity: N/M ops identical`.
+# One thread: the named traces and 200 random ones of 10,000 ops, ending `fidelity: N/M ops identical`;
+# then 200 multi-thread traces of 10,000 ops, ending `fidelity threads: N/M ops identical` and their coverage.
 fidelity: release
 	$(RELEASE_BIN) fidelity $(FIDELITY_ARGS)
 

@@ -84,6 +84,10 @@ public final class ArenaSet: @unchecked Sendable {
         let mxfast = tunables.mxfast >= 0 && tunables.mxfast <= Layout.maxFastSize ? tunables.mxfast : Tunables().mxfast
         g[.globalMaxFast] = Layout.maxFastChunkSize(forRequest: mxfast)
         g[.perturbByte] = tunables.perturb & 0xff
+        // arena_get2's CPU count: glibc-2.36 as tagged asks __get_nprocs_sched (the
+        // affinity mask), but the 2.36 branch that distributions build (commit 8e99cc76a2,
+        // BZ 30945; Debian's 2.36-9+deb12u*) asks __get_nprocs, the CPUs online, which is
+        // what sysconf answers: a process pinned with taskset gets as many arenas.
         g[.cores] = tunables.cores ?? sysconf(Int32(_SC_NPROCESSORS_ONLN))
         var key = 0
         while key == 0 { key = Int.random(in: Int.min...Int.max) }

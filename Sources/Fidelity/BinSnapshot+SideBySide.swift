@@ -17,16 +17,27 @@ extension BinSnapshot {
         return text
     }
 
-    /// Where a row goes: top, remainder, system_mem, binmap, fastbins, bins, tcache.
-    private static func order(_ label: String) -> (Int, Int) {
-        let words = label.split(separator: " ")
+    /// Where a row goes: the main arena's, then each other arena's (`aK `) in order;
+    /// in each, top, remainder, system_mem, binmap, fastbins, bins, tcache.
+    private static func order(_ label: String) -> (Int, Int, Int) {
+        let (arena, rest) = arenaPrefix(label)
+        let words = rest.split(separator: " ")
         let kinds = ["top", "remainder", "system_mem", "binmap", "fast", "bin", "tcache"]
-        let kind = kinds.firstIndex(of: String(words[0])) ?? kinds.count
-        return (kind, words.count > 1 ? Int(words[1]) ?? -1 : -1)
+        let kind = words.first.flatMap { kinds.firstIndex(of: String($0)) } ?? kinds.count
+        return (arena, kind, words.count > 1 ? Int(words[1]) ?? -1 : -1)
+    }
+
+    /// A label's arena (0 without an `aK ` prefix) and the label without it.
+    static func arenaPrefix(_ label: String) -> (Int, Substring) {
+        let words = label.split(separator: " ", maxSplits: 1)
+        if words.count == 2, words[0].first == "a", let k = Int(words[0].dropFirst()) { return (k, words[1]) }
+        return (0, Substring(label))
     }
 
     /// The label with the chunk size a bin holds, where it holds one size.
     private static func describe(_ label: String) -> String {
+        let (arena, rest) = arenaPrefix(label)
+        if arena > 0 { return "a\(arena) " + describe(String(rest)) }
         let words = label.split(separator: " ")
         guard words.count == 2, let i = Int(words[1]) else { return label }
         switch words[0] {

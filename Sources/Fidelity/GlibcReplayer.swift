@@ -1,11 +1,12 @@
+import ArenaModel
 import Foundation
 
 /// Runs `glibc-replay` (the package's C executable) on a trace file: the trace on this
 /// machine's glibc malloc, in a fresh process.
 ///
 /// The process gets no malloc settings from the environment (`GLIBC_TUNABLES`,
-/// `MALLOC_*`, `LD_PRELOAD`), so that its glibc decides with its defaults, which are
-/// the model's.
+/// `MALLOC_*`, `LD_PRELOAD`) but the tunables it is given, as `GLIBC_TUNABLES`, so that
+/// its glibc decides with the settings the model is given.
 public struct GlibcReplayer: Sendable {
     /// The glibc-replay executable.
     public let path: String
@@ -26,10 +27,11 @@ public struct GlibcReplayer: Sendable {
         return GlibcReplayer(path: path)
     }
 
-    /// The results of every op of the trace at `tracePath`. Throws `TraceError` where
-    /// glibc-replay finds the trace bad (a second thread, say), else `FidelityError`.
-    public func replay(_ tracePath: String) throws -> [ReplayResult] {
-        let output = try run(tracePath)
+    /// The results of every op of the trace at `tracePath`, each followed by the `heap`
+    /// results of the non-main heaps it changed. Throws `TraceError` where
+    /// glibc-replay finds the trace bad (an op after its thread's exit, say), else `FidelityError`.
+    public func replay(_ tracePath: String, tunables: Tunables = Tunables()) throws -> [ReplayResult] {
+        let output = try run(tracePath, tunables: tunables)
         var results: [ReplayResult] = []
         results.reserveCapacity(output.count / 8)
         let unexpected: String? = output.withUnsafeBytes { bytes in
@@ -51,8 +53,8 @@ public struct GlibcReplayer: Sendable {
     }
 
     /// glibc's bins after op `index` (0-based) of the trace at `tracePath`.
-    public func bins(_ tracePath: String, after index: Int) throws -> BinSnapshot {
-        let output = try run(tracePath, ["--dump-after", String(index)])
+    public func bins(_ tracePath: String, after index: Int, tunables: Tunables = Tunables()) throws -> BinSnapshot {
+        let output = try run(tracePath, ["--dump-after", String(index)], tunables: tunables)
         let dumpLines = String(decoding: output, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("dump ") }
         return BinSnapshot(dumpLines: dumpLines.map(String.init))
     }
@@ -62,7 +64,7 @@ public struct GlibcReplayer: Sendable {
     /// failed. The child writes to temporary files opened in the child only: a pipe's
     /// end could leak into a process another thread spawns meanwhile and hold the pipe
     /// open. (posix_spawn and waitpid: Process polls for the exit.)
-    private func run(_ tracePath: String, _ arguments: [String] = []) throws -> [UInt8] {
+    private func run(_ tracePath: String, _ arguments: [String] = [], tunables: Tunables) throws -> [UInt8] {
         let scratch = NSTemporaryDirectory() + "glibc-replay-\(getpid())-\(UUID().uuidString)"
         let outPath = scratch + ".out", errPath = scratch + ".err"
         defer {
@@ -75,8 +77,10 @@ public struct GlibcReplayer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let environment = ProcessInfo.processInfo.environment
-            .filter { key, _ in key != "GLIBC_TUNABLES" && key != "LD_PRELOAD" && !key.hasPrefix("MALLOC_") }
-            .map { "\($0)=\($1)" }
+            .filter { key, _ in key != "GLIBC_TUNABLES" && key != "GLIBC_REPLAY_TUNED" && key != "LD_PRELOAD" && !key.hasPrefix("MALLOC_") }
+            .map { "\($0)=\($1)" } + (tunables.glibcTunables.map { ["GLIBC_TUNABLES=\($0)"] } ?? [])
+            // These tunables, the trace's and the overrides: glibc-replay must not apply the trace's again.
+            + ["GLIBC_REPLAY_TUNED=1"]
         let argv = ([path, tracePath] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }

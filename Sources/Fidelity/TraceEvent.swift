@@ -20,6 +20,10 @@ public struct TraceEvent: Sendable, Equatable {
         case free(slot: Int)
         /// `malloc_trim (pad)`.
         case trim(pad: Int)
+        /// The thread ends (format version 2): glibc's `tcache_thread_shutdown` empties its
+        /// tcache, and its arena goes on the free list if no other thread uses it. The
+        /// thread makes no op afterwards.
+        case exit
     }
 
     /// The thread that makes the call: any number, the same for the same thread.
@@ -39,7 +43,7 @@ public struct TraceEvent: Sendable, Equatable {
         case .malloc(_, let slot), .calloc(_, _, let slot), .realloc(_, let slot), .memalign(_, _, let slot),
              .free(let slot):
             return slot
-        case .trim:
+        case .trim, .exit:
             return nil
         }
     }
@@ -55,6 +59,7 @@ extension TraceEvent: CustomStringConvertible {
         case .memalign(let alignment, let size, let slot): return "\(thread) memalign \(alignment) \(size) \(slot)"
         case .free(let slot): return "\(thread) free \(slot)"
         case .trim(let pad): return "\(thread) trim \(pad)"
+        case .exit: return "\(thread) exit"
         }
     }
 }

@@ -11,6 +11,8 @@ public enum TraceGenerator {
         switch kind {
         case .random:
             return RandomTrace(seed: seed, ops: count).make()
+        case .threads:
+            return ThreadedTrace(seed: seed, ops: count).make()
         case .simple:
             for n in [25, 100, 400, 1600] {
                 for size in [16, 64, 1000] {
@@ -47,7 +49,7 @@ public enum TraceGenerator {
 
     /// The named traces of the fidelity check, each of its kind's default size.
     public static func namedTraces(seed: UInt64) -> [(name: String, trace: Trace)] {
-        TraceKind.allCases.filter { $0 != .random }.map { ($0.rawValue, trace($0, seed: seed)) }
+        TraceKind.allCases.filter { $0 != .random && $0 != .threads }.map { ($0.rawValue, trace($0, seed: seed)) }
     }
 
     private static func thresholdEvents() -> [TraceEvent] {

@@ -1,6 +1,6 @@
 /// The traces the fidelity check runs: the seed scenarios' single-threaded phases,
 /// glibc's bench-malloc-simple patterns, the mmap threshold and malloc_trim at work,
-/// and seeded random mixes.
+/// and seeded random mixes, on one thread or many.
 public enum TraceKind: String, CaseIterable, Sendable {
     /// Random mixes of every op over the tcache, fast, small, large and mmapped ranges,
     /// freeing in random order, with a few requests at the size limits (`count`: ops).
@@ -20,6 +20,9 @@ public enum TraceKind: String, CaseIterable, Sendable {
     /// malloc_trim with several pads, and requests at the limits of size_t arithmetic
     /// (`count` is not used).
     case threshold
+    /// Random mixes on 2 to 16 threads with exits, frees across arenas, non-main heaps
+    /// grown, shrunk and deleted, under varied tunables (`count`: ops).
+    case threads
 
     /// `count` when none is given: the sizes of the seed scenarios.
     public var defaultCount: Int {
@@ -30,6 +33,7 @@ public enum TraceKind: String, CaseIterable, Sendable {
         case .million: return 1_000_000
         case .pool: return 100_000
         case .threshold: return 0
+        case .threads: return 10_000
         }
     }
 }

@@ -1,14 +1,19 @@
 /// Reads the text of a trace (see `Trace` for the format), byte by byte; the first
 /// thing wrong is thrown with its line and column. glibc-replay's parser in C reads
 /// the same grammar and says the same things.
+import ArenaModel
+
 struct TraceParser {
     private let text: UnsafeRawBufferPointer
     private let path: String
     private var position = 0
     private var lineStart = 0
     private var line = 0
-    /// The thread numbers named so far, at most `Trace.threadLimit`.
-    private var threads = Set<Int>()
+    /// The threads alive (at most `Trace.threadLimit`) and those that have exited.
+    private var alive = Set<Int>(), exited = Set<Int>()
+    /// The trace's first thread: the main thread, which cannot exit.
+    private var mainThread: Int? = nil
+    private var version = 2
 
     static func parse(_ text: UnsafeRawBufferPointer, path: String) throws(TraceError) -> Trace {
         var parser = TraceParser(text: text, path: path)
@@ -37,7 +42,15 @@ struct TraceParser {
                 let start = position + 1
                 while !atLineEnd { position += 1 }
                 var comment = String(decoding: UnsafeRawBufferPointer(rebasing: text[start..<position]), as: UTF8.self)
-                if comment.hasPrefix(" ") { comment.removeFirst() }
+                var commentStart = start
+                if comment.hasPrefix(" ") {
+                    comment.removeFirst()
+                    commentStart += 1
+                }
+                var tunables = Tunables()
+                if let wrong = tunables.apply(traceComment: comment) {
+                    throw error(at: commentStart + wrong.offset, wrong.message)
+                }
                 trace.comments.append(comment)
                 position += 1
                 continue
@@ -75,14 +88,17 @@ struct TraceParser {
     }
 
     private mutating func header() throws(TraceError) {
-        let expected = Array(Trace.header.utf8)
         let start = position
-        guard text.count - position >= expected.count,
-              expected.indices.allSatisfy({ text[position + $0] == expected[$0] }) else {
-            throw error(at: start, "not a trace: expected `\(Trace.header)`")
+        for (i, header) in Trace.readableHeaders.enumerated() {
+            let expected = Array(header.utf8)
+            if text.count - position >= expected.count, expected.indices.allSatisfy({ text[position + $0] == expected[$0] }) {
+                position += expected.count
+                version = 2 - i  // readableHeaders lists the newest first
+                try endOfLine("header")
+                return
+            }
         }
-        position += expected.count
-        try endOfLine("header")
+        throw error(at: start, "not a trace: expected `\(Trace.header)`")
     }
 
     /// The next field: its start and its bytes up to a blank or the line's end.
@@ -117,11 +133,13 @@ struct TraceParser {
     private mutating func event() throws(TraceError) -> TraceEvent {
         let threadStart = position
         let thread = try number("expected a thread number")
-        if !threads.contains(thread) {
-            if threads.count == Trace.threadLimit {
-                throw error(at: threadStart, "more than \(Trace.threadLimit) threads in one trace")
+        if !alive.contains(thread) {
+            if exited.contains(thread) { throw error(at: threadStart, "the thread has exited") }
+            if alive.count == Trace.threadLimit {
+                throw error(at: threadStart, "more than \(Trace.threadLimit) threads alive at once")
             }
-            threads.insert(thread)
+            alive.insert(thread)
+            if mainThread == nil { mainThread = thread }
         }
         let name = word()
         let op: TraceEvent.Op
@@ -142,6 +160,12 @@ struct TraceParser {
             op = .free(slot: try slot())
         case .trim:
             op = .trim(pad: try number("missing argument"))
+        case .exit:
+            if version < 2 { throw error(at: name.lowerBound, "`exit` needs a version-2 trace") }
+            if thread == mainThread { throw error(at: threadStart, "the main thread (the trace's first) cannot exit") }
+            op = .exit
+            alive.remove(thread)
+            exited.insert(thread)
         case nil:
             throw error(at: name.lowerBound, name.isEmpty ? "expected an op" : "unknown op")
         }
@@ -150,7 +174,7 @@ struct TraceParser {
     }
 
     private enum OpName: String, CaseIterable {
-        case malloc, calloc, realloc, memalign, free, trim
+        case malloc, calloc, realloc, memalign, free, trim, exit
 
         private static let spellings = OpName.allCases.map { ($0, Array($0.rawValue.utf8)) }
 

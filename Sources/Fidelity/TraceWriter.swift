@@ -48,6 +48,7 @@ public final class TraceWriter {
         case .memalign(let alignment, let size, let slot): append(" memalign ", alignment, size, slot)
         case .free(let slot): append(" free ", slot)
         case .trim(let pad): append(" trim ", pad)
+        case .exit: append(" exit")
         }
         buffer.append(0x0a)
         if buffer.count >= TraceWriter.flushSize { flush() }

@@ -10,7 +10,8 @@ struct TraceGenCommand: ParsableCommand {
         abstract: "Write an op trace (the format replay-trace and glibc-replay read).",
         discussion: """
             Kinds: random (--ops ops), simple (--ops rounds), swiss-cheese (--ops blocks), \
-            million (--ops malloc/free pairs), pool (--ops reuses), threshold (fixed). \
+            million (--ops malloc/free pairs), pool (--ops reuses), threshold (fixed), \
+            threads (--ops ops on 2 to 16 threads, the tunables in the header). \
             Without --ops each kind has the size of its seed scenario.
             """)
 
@@ -51,10 +52,13 @@ struct ReplayTraceCommand: ParsableCommand {
         abstract: "Replay an op trace on the model; with --compare, against this machine's glibc too.",
         discussion: """
             Without --compare, prints one line per op, as glibc-replay does: `p OFFSET HEAD BRK` \
-            (a heap chunk), `m HEAD BRK` (mmapped), `n BRK` (null), `f BRK` (free), \
-            `t 0|1 BRK` (trim); hex numbers, offsets from the main heap's start. With \
-            --compare (single-threaded traces), prints the first divergence with both \
-            heaps' bins, then `fidelity: N/M ops identical`; exit status 1 if any op differs.
+            (a main-heap chunk), `q ARENA HEAP OFFSET HEAD BRK` (a non-main heap's chunk), \
+            `m HEAD BRK` (mmapped), `n BRK` (null), `f BRK` (free), `t 0|1 BRK` (trim), \
+            `e BRK` (thread exit), then `h ARENA HEAP SIZE` for each non-main heap the op \
+            resized (0: deleted); hex numbers, offsets from the heap's start. With --compare, \
+            prints the first divergence with both sides' arenas and bins, then \
+            `fidelity: N/M ops identical`; exit status 1 if any op differs. The trace's \
+            `# tunables:` apply to both sides; --tunable overrides them.
             """)
 
     @Argument(help: "The trace file.")
@@ -66,17 +70,31 @@ struct ReplayTraceCommand: ParsableCommand {
     @Option(help: "The glibc-replay executable (default: beside this one).")
     var replayer: String?
 
+    @Option(name: .customLong("tunable"), help: "NAME=VALUE: a malloc tunable for both sides, over the trace's (repeatable).")
+    var tunables: [String] = []
+
+    func validate() throws { _ = try TraceCommands.overrides(tunables) }
+
     func run() throws {
+        let overrides = try TraceCommands.overrides(tunables)
         do {
             guard compare else {
                 let trace = try Trace.read(from: file)
-                let replayer = ModelReplayer(slotCount: trace.slotCount)
+                let replayer = ModelReplayer(
+                    tunables: Differential(replayer: GlibcReplayer(path: ""), directory: "", overrides: overrides).tunables(of: trace),
+                    slotCount: trace.slotCount)
                 var out = TraceCommands.Output()
-                for event in trace.events { out.line(replayer.run(event).description) }
+                var results: [ReplayResult] = []
+                for event in trace.events {
+                    replayer.run(event, into: &results)
+                    for result in results { out.line(result.description) }
+                    results.removeAll(keepingCapacity: true)
+                }
                 out.flush()
                 return
             }
-            let differential = Differential(replayer: try GlibcReplayer.locate(replayer), directory: NSTemporaryDirectory())
+            let differential = Differential(replayer: try GlibcReplayer.locate(replayer), directory: NSTemporaryDirectory(),
+                                            overrides: overrides)
             let comparison = try differential.compare(file: file, name: file)
             if comparison.firstDivergence != nil { print(comparison.report) }
             print("fidelity: \(comparison.identical)/\(comparison.ops) ops identical")
@@ -96,9 +114,13 @@ struct FidelityCommand: ParsableCommand {
         abstract: "Compare the model with this machine's glibc, op by op, on the fidelity traces.",
         discussion: """
             Runs the named traces (simple, swiss-cheese, million, pool, threshold) and \
-            --traces random traces of --ops ops, seeds --seed, --seed + 1, ...; reports the \
-            first divergence of each trace that has one, with both heaps' bins, and ends \
-            with `fidelity: N/M ops identical`. Exit status 1 if any op differs.
+            --traces random traces of --ops ops, seeds --seed, --seed + 1, ...: one thread, \
+            `fidelity: N/M ops identical`. Then --thread-traces traces of --thread-ops ops on \
+            2 to 16 threads, under tunable settings taken in turn: `fidelity threads: N/M ops \
+            identical`, and what they covered (arenas, thread exits, arenas reused, heaps \
+            created, grown, shrunk and deleted, tunable settings). Reports the first \
+            divergence of each trace that has one, with both sides' arenas and bins. Exit status 1 \
+            if any op differs.
             """)
 
     @Option(help: "Random traces to run.")
@@ -110,6 +132,12 @@ struct FidelityCommand: ParsableCommand {
     @Option(help: "The first random trace's seed (and the seed of the named traces).")
     var seed: UInt64 = 1
 
+    @Option(help: "Multi-thread traces to run.")
+    var threadTraces = 200
+
+    @Option(help: "Ops per multi-thread trace.")
+    var threadOps = 10_000
+
     @Option(help: "The glibc-replay executable (default: beside this one).")
     var replayer: String?
 
@@ -120,8 +148,10 @@ struct FidelityCommand: ParsableCommand {
         try FlagValues.check(traces, flag: "traces", in: 0...TraceCommands.maxTraces)
         try FlagValues.check(ops, flag: "ops", in: 0...TraceCommands.maxOps)
         // Random trace i has seed --seed + i.
-        if traces > 0, seed > UInt64.max - UInt64(traces - 1) {
-            throw ValidationError("--seed: \(seed) + \(traces) traces runs past the largest seed, \(UInt64.max)")
+        try FlagValues.check(threadTraces, flag: "thread-traces", in: 0...TraceCommands.maxTraces)
+        try FlagValues.check(threadOps, flag: "thread-ops", in: 0...TraceCommands.maxOps)
+        if max(traces, threadTraces) > 0, seed > UInt64.max - UInt64(max(traces, threadTraces) - 1) {
+            throw ValidationError("--seed: \(seed) + \(max(traces, threadTraces)) traces runs past the largest seed, \(UInt64.max)")
         }
     }
 
@@ -170,7 +200,23 @@ struct FidelityCommand: ParsableCommand {
         print("model paths taken: " + served.joined(separator: ", "))
         print("model kernel requests: " + ["brk", "mmap", "munmap", "mremap", "madvise"].map { "\($0) \(kernel[$0]!)" }.joined(separator: ", "))
         print("fidelity: \(identical)/\(ops) ops identical")
-        if identical != ops { throw ExitCode(1) }
+
+        var threadOpsRun = 0, threadIdentical = 0
+        var coverage = Comparison.Coverage()
+        do {
+            for i in 0..<UInt64(threadTraces) {
+                let c = try differential.compare(TraceGenerator.trace(.threads, seed: seed + i, count: threadOps), name: "threads-\(seed + i)")
+                threadOpsRun += c.ops
+                threadIdentical += c.identical
+                coverage.merge(c.coverage)
+                if c.firstDivergence != nil { print(c.report) }
+            }
+        } catch {
+            try TraceCommands.fail("arenastress: \(error)", status: 1)
+        }
+        print("fidelity threads: \(threadIdentical)/\(threadOpsRun) ops identical")
+        for line in coverage.report { print("  " + line) }
+        if identical != ops || threadIdentical != threadOpsRun { throw ExitCode(1) }
     }
 }
 
@@ -180,6 +226,22 @@ enum TraceCommands {
     /// random traces one fidelity run makes.
     static let maxOps = 100_000_000
     static let maxTraces = 1_000_000
+
+    /// `--tunable NAME=VALUE` flags as (name, value), checked as a trace's are.
+    static func overrides(_ flags: [String]) throws -> [(name: String, value: Int)] {
+        var result: [(name: String, value: Int)] = []
+        for flag in flags {
+            var t = Tunables()
+            if let wrong = t.apply(traceComment: Tunables.traceCommentPrefix + " " + flag) {
+                throw ValidationError("--tunable \(flag): \(wrong.message)")
+            }
+            guard let equals = flag.firstIndex(of: "="), let value = Int(flag[flag.index(after: equals)...]) else {
+                throw ValidationError("--tunable \(flag): expected NAME=VALUE")
+            }
+            result.append((String(flag[..<equals]), value))
+        }
+        return result
+    }
 
     /// Prints `message` on standard error and exits with `status`.
     static func fail(_ message: String, status: Int32) throws -> Never {

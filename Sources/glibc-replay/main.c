@@ -1,8 +1,21 @@
-// glibc-replay: replays a single-threaded arenastress trace on this machine's glibc
-// malloc and prints, per op, where the chunk landed (see Sources/Fidelity/Trace.swift
-// for the trace format and ReplayResult.swift for the output).
+// glibc-replay: replays an arenastress trace on this machine's glibc malloc and
+// prints, per op, where the chunk landed and which non-main heaps changed (see
+// Sources/Fidelity/Trace.swift for the trace format and ReplayResult.swift for the
+// output). Malloc settings come from the trace's `# tunables:` comments (the program
+// runs itself again with them in GLIBC_TUNABLES) unless GLIBC_REPLAY_TUNED is set,
+// and then from GLIBC_TUNABLES as the caller gave it.
 //
 //   glibc-replay TRACE [--dump-after K]
+//
+// Each thread of the trace is a thread here: the first is the process's main thread,
+// which drives the replay; each other one is a pthread started at its first op and
+// joined at its `exit`. The ops run strictly one at a time in trace order: the driver
+// hands an op to its thread and waits until it is done (a futex each way), so glibc's
+// decisions do not depend on scheduling. Thread stacks are mmapped and given with
+// pthread_attr_setstack (static TLS lives in them); the dtv that pthread_create
+// allocates goes through the interposed calloc (ld.so's malloc is the program's once
+// relocated), so into pool.c. Every thread start is checked: glibc's mallinfo2 and the
+// break must be the same after it as before, else glibc-replay stops (exit status 3).
 //
 // glibc's heap must hold the trace's chunks and nothing else, so that an offset from
 // the heap's base means what it means in the model. SwiftPM links the Swift runtime
@@ -16,9 +29,13 @@
 #include <link.h>
 #include <malloc.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern void *__libc_malloc(size_t);
@@ -81,23 +98,48 @@ static _Noreturn void fail(int status, const char *a, const char *b, const char 
     _exit(status);
 }
 
-// The trace: `arenastress-trace 1`, then one op a line (`#` comments, blank lines).
+// The trace: `arenastress-trace 2` (or 1), then one op a line (`#` comments, blank lines).
 
-enum { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_MEMALIGN, OP_FREE, OP_TRIM };
+enum { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_MEMALIGN, OP_FREE, OP_TRIM, OP_EXIT };
 static const struct { const char *name; int args; int hasSlot; } ops[] = {
     {"malloc", 1, 1}, {"calloc", 2, 1}, {"realloc", 1, 1}, {"memalign", 2, 1}, {"free", 0, 1}, {"trim", 1, 0},
+    {"exit", 0, 0},
 };
-enum { MAX_SLOTS = 1 << 24 };
+enum { MAX_SLOTS = 1 << 24, THREAD_LIMIT = 1024 };
 
-struct op { int kind; uint64_t a, b, slot; };
+// `thread` is the op's thread's index, in order of first appearance (0: the main thread).
+struct op { int kind; uint64_t a, b, slot; uint32_t thread; };
 
 struct cursor {
     const char *path, *p, *end, *lineStart;
     uint64_t line;
-    int headerSeen;
-    uint64_t thread;
-    int threadSeen;
+    int headerSeen, version;
 };
+
+// The thread numbers seen: open addressing on mmapped memory, grown by doubling.
+struct threadEntry { uint64_t key; uint32_t index; uint32_t exited; };  // key: number + 1
+static struct threadEntry *threadTable;
+static uint64_t threadCapacity, threadCount, threadsAlive;
+
+static struct threadEntry *threadSlot(struct threadEntry *table, uint64_t capacity, uint64_t key) {
+    uint64_t i = (key * UINT64_C(0x9e3779b97f4a7c15)) & (capacity - 1);
+    while (table[i].key && table[i].key != key) i = (i + 1) & (capacity - 1);
+    return &table[i];
+}
+
+static struct threadEntry *threadEntry(uint64_t number) {
+    if (2 * (threadCount + 1) > threadCapacity) {
+        uint64_t capacity = threadCapacity ? 2 * threadCapacity : 1024;
+        struct threadEntry *table = mmap(NULL, capacity * sizeof *table, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (table == MAP_FAILED) fail(3, "glibc-replay: cannot map the thread table", "", "");
+        for (uint64_t i = 0; i < threadCapacity; i++)
+            if (threadTable[i].key) *threadSlot(table, capacity, threadTable[i].key) = threadTable[i];
+        if (threadTable) munmap(threadTable, threadCapacity * sizeof *table);
+        threadTable = table;
+        threadCapacity = capacity;
+    }
+    return threadSlot(threadTable, threadCapacity, number + 1);
+}
 
 static _Noreturn void badInput(struct cursor *c, const char *at, const char *message) {
     outUsed = 0;
@@ -136,28 +178,96 @@ static uint64_t number(struct cursor *c, const char *what) {
     return v;
 }
 
-// The next op into `op`: 1, or 0 at the end of the trace.
+// The next op into `op`: 1, or 0 at the end of the trace. The first pass validates
+// (and numbers the threads); the second finds each op's thread by its number.
+static int validating = 1;
+
+// `# tunables: NAME=VALUE ...` comments, as GLIBC_TUNABLES (glibc.malloc.NAME=VALUE:...),
+// in the order written, so that the last setting of a name wins, as in the model.
+static char tunables[1 << 14] = "GLIBC_TUNABLES=";
+static size_t tunablesUsed = sizeof "GLIBC_TUNABLES=" - 1;
+static const char *const tunableNames[] = {
+    "arena_max", "arena_test", "tcache_count", "tcache_max", "mmap_threshold", "trim_threshold", "top_pad", "mxfast", "perturb",
+};
+
+static void tunablesComment(struct cursor *c) {
+    static const char prefix[] = "tunables:";
+    const char *p = c->p + 1;
+    if (p < c->end && *p == ' ') p++;
+    if ((size_t)(c->end - p) < sizeof prefix - 1 || memcmp(p, prefix, sizeof prefix - 1) != 0) return;
+    c->p = p + sizeof prefix - 1;
+    for (;;) {
+        skipBlanks(c);
+        if (atLineEnd(c)) return;
+        const char *start = c->p, *equals = NULL;
+        while (!atLineEnd(c) && !isBlank(*c->p)) {
+            if (*c->p == '=' && !equals) equals = c->p;
+            c->p++;
+        }
+        if (c->p - start == 7 && memcmp(start, "default", 7) == 0) continue;
+        if (!equals) badInput(c, start, "expected NAME=VALUE");
+        int known = 0;
+        for (size_t i = 0; i < sizeof tunableNames / sizeof tunableNames[0]; i++)
+            if (strlen(tunableNames[i]) == (size_t)(equals - start) && memcmp(tunableNames[i], start, (size_t)(equals - start)) == 0) known = 1;
+        if (!known) badInput(c, start, "unknown tunable");
+        const char *end = c->p;
+        c->p = equals + 1;
+        if (c->p == end) badInput(c, c->p, "expected a decimal number");
+        for (const char *d = c->p; d < end; d++)
+            if (*d < '0' || *d > '9') badInput(c, c->p, "expected a decimal number");
+        c->p = end;
+        static const char glibcPrefix[] = "glibc.malloc.";
+        size_t n = (size_t)(end - start);
+        if (tunablesUsed + 1 + sizeof glibcPrefix + n >= sizeof tunables) badInput(c, start, "too many tunables");
+        if (tunables[tunablesUsed - 1] != '=') tunables[tunablesUsed++] = ':';
+        memcpy(tunables + tunablesUsed, glibcPrefix, sizeof glibcPrefix - 1);
+        tunablesUsed += sizeof glibcPrefix - 1;
+        memcpy(tunables + tunablesUsed, start, n);
+        tunablesUsed += n;
+    }
+}
+
+// glibc reads GLIBC_TUNABLES when the process starts: a trace that sets tunables is
+// replayed by this program run again with them, unless its caller set them already
+// (GLIBC_REPLAY_TUNED, as GlibcReplayer does with the trace's and its overrides).
+extern char **environ;
+
+static void applyTunables(char **argv) {
+    if (tunablesUsed == sizeof "GLIBC_TUNABLES=" - 1 || getenv("GLIBC_REPLAY_TUNED")) return;
+    static char *environment[1 << 12];
+    size_t n = 0;
+    for (char **e = environ; *e && n + 3 < sizeof environment / sizeof environment[0]; e++)
+        if (strncmp(*e, "GLIBC_TUNABLES=", 15) != 0) environment[n++] = *e;
+    environment[n++] = tunables;
+    environment[n++] = "GLIBC_REPLAY_TUNED=1";
+    environment[n] = NULL;
+    execve("/proc/self/exe", argv, environment);
+    fail(3, "glibc-replay: cannot run again with the trace's tunables", "", "");
+}
+
 static int nextOp(struct cursor *c, struct op *op) {
     for (;;) {
         if (c->p >= c->end) {
             if (c->line == 0) c->line = 1;
-            if (!c->headerSeen) badInput(c, c->p, "not a trace: expected `arenastress-trace 1`");
+            if (!c->headerSeen) badInput(c, c->p, "not a trace: expected `arenastress-trace 2`");
             return 0;
         }
         c->line++;
         c->lineStart = c->p;
         skipBlanks(c);
         if (atLineEnd(c) || *c->p == '#') {
+            if (validating && !atLineEnd(c)) tunablesComment(c);
             while (!atLineEnd(c)) c->p++;
             if (c->p < c->end) c->p++;
             continue;
         }
         if (!c->headerSeen) {
-            static const char header[] = "arenastress-trace 1";
+            static const char header[] = "arenastress-trace ";
             size_t n = sizeof header - 1;
-            if ((size_t)(c->end - c->p) < n || memcmp(c->p, header, n) != 0)
-                badInput(c, c->p, "not a trace: expected `arenastress-trace 1`");
-            c->p += n;
+            if ((size_t)(c->end - c->p) <= n || memcmp(c->p, header, n) != 0 || (c->p[n] != '2' && c->p[n] != '1'))
+                badInput(c, c->p, "not a trace: expected `arenastress-trace 2`");
+            c->version = c->p[n] - '0';
+            c->p += n + 1;
             skipBlanks(c);
             if (!atLineEnd(c)) badInput(c, c->p, "unexpected text after the header");
             if (c->p < c->end) c->p++;
@@ -166,10 +276,16 @@ static int nextOp(struct cursor *c, struct op *op) {
         }
         const char *threadAt = c->p;
         uint64_t thread = number(c, "expected a thread number");
-        if (c->threadSeen && thread != c->thread)
-            badInput(c, threadAt, "glibc-replay replays single-threaded traces only");
-        c->thread = thread;
-        c->threadSeen = 1;
+        struct threadEntry *t = threadEntry(thread);
+        if (!t->key) {
+            if (threadsAlive == THREAD_LIMIT) badInput(c, threadAt, "more than 1024 threads alive at once");
+            t->key = thread + 1;
+            t->index = (uint32_t)threadCount++;
+            threadsAlive++;
+        } else if (validating && t->exited) {
+            badInput(c, threadAt, "the thread has exited");
+        }
+        op->thread = t->index;
         skipBlanks(c);
         const char *nameAt = c->p;
         while (c->p < c->end && !isBlank(*c->p) && *c->p != '\n') c->p++;
@@ -179,6 +295,12 @@ static int nextOp(struct cursor *c, struct op *op) {
             if (strlen(ops[i].name) == nameLength && memcmp(ops[i].name, nameAt, nameLength) == 0) op->kind = i;
         }
         if (op->kind < 0) badInput(c, nameAt, nameLength ? "unknown op" : "expected an op");
+        if (op->kind == OP_EXIT && validating) {
+            if (c->version < 2) badInput(c, nameAt, "`exit` needs a version-2 trace");
+            if (t->index == 0) badInput(c, threadAt, "the main thread (the trace's first) cannot exit");
+            t->exited = 1;
+            threadsAlive--;
+        }
         op->a = ops[op->kind].args > 0 ? number(c, "missing argument") : 0;
         op->b = ops[op->kind].args > 1 ? number(c, "missing argument") : 0;
         op->slot = 0;
@@ -195,16 +317,49 @@ static int nextOp(struct cursor *c, struct op *op) {
     }
 }
 
-// One line of output per op: `p OFFSET HEAD BRK` (a chunk in the heap), `m HEAD BRK`
-// (an mmapped chunk), `n BRK` (null), `f BRK` (free), `t RESULT BRK` (trim); numbers
-// in hex, offsets and BRK (the break) from the heap's base.
+// One line of output per op: `p OFFSET HEAD BRK` (a chunk in the main heap),
+// `q ARENA HEAP OFFSET HEAD BRK` (a chunk in a non-main heap), `m HEAD BRK` (an
+// mmapped chunk), `n BRK` (null), `f BRK` (free), `t RESULT BRK` (trim), `e BRK`
+// (thread exit); then `h ARENA HEAP SIZE` for each non-main heap whose size changed
+// (0: deleted). Numbers in hex; offsets and BRK (the break) from the main heap's base.
 
-static char *heapBase;
+enum {
+    ARENA_FASTBINS = 0x10, ARENA_TOP = 0x60, ARENA_LAST_REMAINDER = 0x68, ARENA_BINS = 0x70,
+    ARENA_BINMAP = 0x860, ARENA_NEXT = 0x870, ARENA_SYSTEM_MEM = 0x888, ARENA_SIZE = 0x898,
+    NFASTBINS = 10, NBINS = 128, TCACHE_BINS = 64, TCACHE_ENTRIES = 0x80, TCACHE_CHUNK_HEAD = 0x291,
+    LIST_LIMIT = 1 << 20, HEAP_PREV = 8, HEAP_SIZE = 0x10, RING_LIMIT = 1 << 16,
+};
+#define HEAP_MAX_SIZE (UINT64_C(64) << 20)
+
+static char *heapBase, *mainArena;
+
+static uint64_t word(const char *p) { return *(const uint64_t *)p; }
+
+static void putSpaceHex(uint64_t v) {
+    put(" ");
+    putHex(v);
+}
 
 static void putBreak(void) {
-    put(" ");
-    putHex((uint64_t)((char *)sbrk(0) - heapBase));
+    putSpaceHex((uint64_t)((char *)sbrk(0) - heapBase));
     put("\n");
+}
+
+// glibc's arena ring from main_arena's `next`, newest first: arena number n - k for
+// position k (the main arena is 0).
+static char *ring[RING_LIMIT];
+
+static uint64_t loadRing(void) {
+    uint64_t n = 0;
+    for (char *a = (char *)word(mainArena + ARENA_NEXT); a != mainArena && a && n < RING_LIMIT; a = (char *)word(a + ARENA_NEXT))
+        ring[n++] = a;
+    return n;
+}
+
+static uint64_t heapDepth(uint64_t heap) {
+    uint64_t depth = 0;
+    for (uint64_t h = word((char *)heap + HEAP_PREV); h && depth < RING_LIMIT; h = word((char *)h + HEAP_PREV)) depth++;
+    return depth;
 }
 
 static void putPointer(void *mem) {
@@ -212,78 +367,237 @@ static void putPointer(void *mem) {
         put("n");
     } else {
         size_t head = ((size_t *)mem)[-1];
+        uint64_t chunk = (uint64_t)mem - 16;
         if (head & 2) {
-            put("m ");
+            put("m");
+        } else if (head & 4) {
+            uint64_t heap = chunk & ~(HEAP_MAX_SIZE - 1), n = loadRing(), k = 0;
+            while (k < n && ring[k] != (char *)word((char *)heap)) k++;
+            put("q");
+            putSpaceHex(n - k);
+            putSpaceHex(heapDepth(heap));
+            putSpaceHex(chunk - heap);
         } else {
-            put("p ");
-            putHex((uint64_t)((char *)mem - 16 - heapBase));
-            put(" ");
+            put("p");
+            putSpaceHex(chunk - (uint64_t)heapBase);
         }
-        putHex(head);
+        putSpaceHex(head);
     }
     putBreak();
 }
 
-static void run(const struct op *op, void **slots) {
+// Every non-main heap's size after the last op, by arena then heap: `h` lines for
+// those that changed since the op before.
+struct heapSize { uint32_t arena, heap; uint64_t size; };
+enum { HEAP_RECORDS = 1 << 16 };
+static struct heapSize heapSizes[2][HEAP_RECORDS];
+static uint64_t heapCounts[2];
+static int heapCurrent;
+
+static void putHeapChanges(void) {
+    if (word(mainArena + ARENA_NEXT) == (uint64_t)mainArena) return;
+    struct heapSize *now = heapSizes[!heapCurrent], *before = heapSizes[heapCurrent];
+    uint64_t count = 0, n = loadRing(), beforeCount = heapCounts[heapCurrent];
+    static uint64_t chain[RING_LIMIT];
+    for (uint64_t k = n; k-- > 0;) {
+        uint64_t depth = 0;
+        for (uint64_t h = word(ring[k] + ARENA_TOP) & ~(HEAP_MAX_SIZE - 1); h && depth < RING_LIMIT; h = word((char *)h + HEAP_PREV))
+            chain[depth++] = h;
+        for (uint64_t d = depth; d-- > 0 && count < HEAP_RECORDS;) {
+            now[count].arena = (uint32_t)(n - k);
+            now[count].heap = (uint32_t)(depth - 1 - d);
+            now[count].size = word((char *)chain[d] + HEAP_SIZE);
+            count++;
+        }
+    }
+    // Both lists are sorted by arena, then heap: merge them.
+    uint64_t i = 0, j = 0;
+    while (i < beforeCount || j < count) {
+        int cmp;
+        if (i == beforeCount) cmp = 1;
+        else if (j == count) cmp = -1;
+        else if (before[i].arena != now[j].arena) cmp = before[i].arena < now[j].arena ? -1 : 1;
+        else cmp = before[i].heap < now[j].heap ? -1 : before[i].heap > now[j].heap ? 1 : 0;
+        const struct heapSize *r = cmp <= 0 ? &before[i] : &now[j];
+        uint64_t size = cmp < 0 ? 0 : now[j].size;
+        if (cmp != 0 || before[i].size != now[j].size) {
+            put("h");
+            putSpaceHex(r->arena);
+            putSpaceHex(r->heap);
+            putSpaceHex(size);
+            put("\n");
+        }
+        if (cmp <= 0) i++;
+        if (cmp >= 0) j++;
+    }
+    heapCounts[!heapCurrent] = count;
+    heapCurrent = !heapCurrent;
+}
+
+// An op, made on the thread it runs on; its result is reported by the driver.
+struct outcome { void *p; int trimmed; };
+
+static void execute(const struct op *op, void **slots, struct outcome *o) {
     void **slot = &slots[op->slot];
-    void *p;
+    void *p = NULL;
     switch (op->kind) {
     case OP_MALLOC:
         *slot = p = __libc_malloc(op->a);
-        putPointer(p);
         break;
     case OP_CALLOC:
         *slot = p = __libc_calloc(op->a, op->b);
-        putPointer(p);
         break;
     case OP_REALLOC:
         p = __libc_realloc(*slot, op->a);
         // A failed realloc leaves the block where it was; realloc (p, 0) frees it.
         if (p || (op->a == 0 && *slot)) *slot = p;
-        putPointer(p);
         break;
     case OP_MEMALIGN:
         *slot = p = __libc_memalign(op->a, op->b);
-        putPointer(p);
         break;
     case OP_FREE:
         __libc_free(*slot);
         *slot = NULL;
+        break;
+    case OP_TRIM:
+        o->trimmed = malloc_trim(op->a);
+        break;
+    }
+    o->p = p;
+}
+
+static void report(const struct op *op, const struct outcome *o) {
+    switch (op->kind) {
+    case OP_FREE:
         put("f");
         putBreak();
         break;
     case OP_TRIM:
-        put(malloc_trim(op->a) ? "t 1" : "t 0");
+        put(o->trimmed ? "t 1" : "t 0");
         putBreak();
         break;
+    case OP_EXIT:
+        put("e");
+        putBreak();
+        break;
+    default:
+        putPointer(o->p);
     }
+    putHeapChanges();
+}
+
+// The trace's threads but the first: one pthread each, handed one op at a time.
+
+struct worker {
+    pthread_t thread;
+    char *stack;
+    int started;
+    uint32_t go, done;  // futex words: the driver posts `go`, the worker `done`
+    int exiting;
+    struct op op;
+    void **slots;
+    struct outcome outcome;
+};
+enum { STACK_SIZE = 1 << 20 };
+static struct worker *workers;
+
+static void await(uint32_t *word) {
+    while (!__atomic_load_n(word, __ATOMIC_ACQUIRE)) syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    __atomic_store_n(word, 0, __ATOMIC_RELAXED);
+}
+
+static void post(uint32_t *word) {
+    __atomic_store_n(word, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *workerMain(void *argument) {
+    struct worker *w = argument;
+    post(&w->done);  // started
+    for (;;) {
+        await(&w->go);
+        // Returning runs glibc's thread exit: tcache_thread_shutdown, arena_thread_freeres.
+        if (w->exiting) return NULL;
+        execute(&w->op, w->slots, &w->outcome);
+        post(&w->done);
+    }
+}
+
+static void startWorker(struct worker *w, void **slots) {
+    struct mallinfo2 before = mallinfo2();
+    void *brkBefore = sbrk(0);
+    w->stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (w->stack == MAP_FAILED) fail(3, "glibc-replay: cannot map a thread's stack", "", "");
+    w->slots = slots;
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0 || pthread_attr_setstack(&attributes, w->stack, STACK_SIZE) != 0 ||
+        pthread_create(&w->thread, &attributes, workerMain, w) != 0)
+        fail(3, "glibc-replay: cannot start a thread", "", "");
+    pthread_attr_destroy(&attributes);
+    await(&w->done);
+    w->started = 1;
+    struct mallinfo2 after = mallinfo2();
+    if (memcmp(&before, &after, sizeof before) != 0 || sbrk(0) != brkBefore)
+        fail(3, "glibc-replay: starting a thread touched glibc's heap", "", "");
+}
+
+static void endWorker(struct worker *w) {
+    w->exiting = 1;
+    post(&w->go);
+    if (pthread_join(w->thread, NULL) != 0) fail(3, "glibc-replay: cannot join a thread", "", "");
+    munmap(w->stack, STACK_SIZE);
+    w->started = 0;
+}
+
+static void run(const struct op *op, void **slots) {
+    struct outcome o = {NULL, 0};
+    if (op->thread == 0) {
+        execute(op, slots, &o);
+    } else {
+        struct worker *w = &workers[op->thread];
+        if (op->kind == OP_EXIT) {
+            if (w->started) endWorker(w);
+        } else {
+            if (!w->started) startWorker(w, slots);
+            w->op = *op;
+            post(&w->go);
+            await(&w->done);
+            o = w->outcome;
+        }
+    }
+    report(op, &o);
 }
 
 // The bins after the op `--dump-after` names, found in glibc's own memory.
 
-enum {
-    ARENA_FASTBINS = 0x10, ARENA_TOP = 0x60, ARENA_LAST_REMAINDER = 0x68, ARENA_BINS = 0x70,
-    ARENA_BINMAP = 0x860, ARENA_NEXT = 0x870, ARENA_SYSTEM_MEM = 0x888, ARENA_SIZE = 0x898,
-    NFASTBINS = 10, NBINS = 128, TCACHE_BINS = 64, TCACHE_ENTRIES = 0x80, TCACHE_CHUNK_HEAD = 0x291,
-    LIST_LIMIT = 1 << 20,
-};
-
 struct found { char *arena, *tcache; };
-
-static uint64_t word(const char *p) { return *(const uint64_t *)p; }
 
 static int inHeap(uint64_t address) {
     return address >= (uint64_t)heapBase && address < (uint64_t)sbrk(0);
 }
 
-// main_arena is the malloc_state whose `next` is itself (one arena), whose system_mem
-// is the heap's size and whose top lies in the heap (or is its initial top); `tcache`
-// is the pointer in the same object's TLS block to a 0x290 chunk of the heap (nothing
-// else in libc points into a heap that holds only the trace's chunks).
+// main_arena, looked for before the first op (and the first thread), is the
+// malloc_state whose `next` is itself (one arena), whose system_mem is 0 and whose top
+// is its initial top; `tcache` (looked for at a dump) is the pointer in the calling
+// thread's TLS block of an object to a 0x290 chunk of the main heap (nothing else in
+// libc points into a heap that holds only the trace's chunks).
 static int findState(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     struct found *f = data;
-    uint64_t heapSize = (uint64_t)((char *)sbrk(0) - heapBase);
+    if (f->arena) {
+        if (!info->dlpi_tls_data) return 0;
+        for (int i = 0; i < info->dlpi_phnum; i++) {
+            const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+            if (ph->p_type != PT_TLS) continue;
+            char *tls = info->dlpi_tls_data;
+            for (size_t o = 0; o + 8 <= ph->p_memsz; o += 8) {
+                uint64_t v = word(tls + o);
+                if (v % 16 == 0 && inHeap(v - 16) && word((char *)v - 8) == TCACHE_CHUNK_HEAD) f->tcache = (char *)v;
+            }
+        }
+        return f->tcache != NULL;
+    }
+    uint64_t heapSize = 0;
     char *arena = NULL;
     for (int i = 0; i < info->dlpi_phnum && !arena; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -298,44 +612,93 @@ static int findState(struct dl_phdr_info *info, size_t size, void *data) {
     }
     if (!arena) return 0;
     f->arena = arena;
-    if (info->dlpi_tls_data) {
-        for (int i = 0; i < info->dlpi_phnum; i++) {
-            const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-            if (ph->p_type != PT_TLS) continue;
-            char *tls = info->dlpi_tls_data;
-            for (size_t o = 0; o + 8 <= ph->p_memsz; o += 8) {
-                uint64_t v = word(tls + o);
-                if (v % 16 == 0 && inHeap(v - 16) && word((char *)v - 8) == TCACHE_CHUNK_HEAD) f->tcache = (char *)v;
-            }
-        }
-    }
     return 1;
 }
 
+// Where an address is: in the main heap, or in a non-main heap of an arena of the ring
+// (its number, the heap's index in its arena); 0 if in neither.
+static int locate(uint64_t address, uint64_t *arena, uint64_t *heap, uint64_t *offset, int inclusive) {
+    if (address >= (uint64_t)heapBase && (inclusive ? address <= (uint64_t)sbrk(0) : address < (uint64_t)sbrk(0))) {
+        *arena = 0;
+        *offset = address - (uint64_t)heapBase;
+        return 1;
+    }
+    uint64_t h = address & ~(HEAP_MAX_SIZE - 1), n = loadRing();
+    if (!h) return 0;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t found = 0, steps = 0;
+        for (uint64_t x = word(ring[k] + ARENA_TOP) & ~(HEAP_MAX_SIZE - 1); x && !found && steps < RING_LIMIT; x = word((char *)x + HEAP_PREV), steps++)
+            found = x == h;
+        if (!found) continue;
+        uint64_t older = heapDepth(h);
+        uint64_t size = word((char *)h + HEAP_SIZE), o = address - h;
+        if (inclusive ? o > size : o >= size) return 0;
+        *arena = n - k;
+        *heap = older;
+        *offset = o;
+        return 1;
+    }
+    return 0;
+}
+
+static int known(uint64_t address) {
+    uint64_t a, h, o;
+    return locate(address, &a, &h, &o, 0);
+}
+
 static void putOffset(uint64_t address) {
+    uint64_t a, h, o;
     put(" ");
-    if (address >= (uint64_t)heapBase && address <= (uint64_t)sbrk(0)) putHex(address - (uint64_t)heapBase);
-    else put(address ? "x" : "-");
+    if (!locate(address, &a, &h, &o, 1)) {
+        put(address ? "x" : "-");
+    } else if (a == 0) {
+        putHex(o);
+    } else {
+        putHex(a);
+        put("/");
+        putHex(h);
+        put("/");
+        putHex(o);
+    }
 }
 
 static uint64_t reveal(const char *field) { return ((uint64_t)field >> 12) ^ word(field); }
 
-// `dump` lines (see BinSnapshot.swift): top, last remainder, system_mem, binmap, then
-// each non-empty fastbin, bin and tcache bin, first chunk first.
-static void dump(void) {
-    struct found f = {NULL, NULL};
-    dl_iterate_phdr(findState, &f);
-    if (!f.arena) fail(3, "glibc-replay: main_arena not found", "", "");
-    char *av = f.arena;
-    put("dump top");
+// `dump` lines (see BinSnapshot.swift): for each arena (the main one, then the others in
+// creation order, labelled `aK `), top, last remainder, system_mem, binmap, each
+// non-empty fastbin and bin; then the main thread's tcache bins, first chunk first.
+static void dumpArena(char *av, uint64_t number) {
+    char prefix[24] = "";
+    if (number) {
+        char digits[21];
+        int i = 20;
+        digits[i] = 0;
+        uint64_t v = number;
+        do {
+            digits[--i] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        prefix[0] = 'a';
+        strcpy(prefix + 1, digits + i);
+        strcat(prefix, " ");
+    }
+    put("dump ");
+    put(prefix);
+    put("top");
     putOffset(word(av + ARENA_TOP));
     put(" ");
-    putHex(inHeap(word(av + ARENA_TOP)) ? word((char *)word(av + ARENA_TOP) + 8) & ~(uint64_t)7 : 0);
-    put("\ndump remainder");
+    putHex(known(word(av + ARENA_TOP)) ? word((char *)word(av + ARENA_TOP) + 8) & ~(uint64_t)7 : 0);
+    put("\ndump ");
+    put(prefix);
+    put("remainder");
     putOffset(word(av + ARENA_LAST_REMAINDER));
-    put("\ndump system_mem ");
+    put("\ndump ");
+    put(prefix);
+    put("system_mem ");
     putHex(word(av + ARENA_SYSTEM_MEM));
-    put("\ndump binmap");
+    put("\ndump ");
+    put(prefix);
+    put("binmap");
     for (int i = 0; i < 4; i++) {
         put(" ");
         putHex(((const uint32_t *)(av + ARENA_BINMAP))[i]);
@@ -344,9 +707,11 @@ static void dump(void) {
     for (int i = 0; i < NFASTBINS; i++) {
         uint64_t c = word(av + ARENA_FASTBINS + 8 * i);
         if (!c) continue;
-        put("dump fast ");
+        put("dump ");
+        put(prefix);
+        put("fast ");
         putDecimal((uint64_t)i);
-        for (int n = 0; c && inHeap(c) && n < LIST_LIMIT; n++) {
+        for (int n = 0; c && known(c) && n < LIST_LIMIT; n++) {
             putOffset(c);
             c = reveal((char *)c + 16);
         }
@@ -357,9 +722,11 @@ static void dump(void) {
         char *header = av + ARENA_BINS + (i - 1) * 16 - 16;
         uint64_t c = word(header + 16);
         if (c == (uint64_t)header) continue;
-        put("dump bin ");
+        put("dump ");
+        put(prefix);
+        put("bin ");
         putDecimal((uint64_t)i);
-        for (int n = 0; c != (uint64_t)header && inHeap(c) && n < LIST_LIMIT; n++) {
+        for (int n = 0; c != (uint64_t)header && known(c) && n < LIST_LIMIT; n++) {
             putOffset(c);
             put(":");
             putHex(word((char *)c + 8) & ~(uint64_t)7);
@@ -368,6 +735,16 @@ static void dump(void) {
         if (c != (uint64_t)header) putOffset(c);
         put("\n");
     }
+}
+
+static void dump(void) {
+    struct found f = {mainArena, NULL};
+    dl_iterate_phdr(findState, &f);
+    dumpArena(mainArena, 0);
+    uint64_t n = loadRing();
+    static char *arenas[RING_LIMIT];
+    for (uint64_t k = 0; k < n; k++) arenas[k] = ring[k];
+    for (uint64_t k = n; k-- > 0;) dumpArena(arenas[k], n - k);
     if (!f.tcache) {
         put("dump tcache none\n");
         return;
@@ -383,7 +760,7 @@ static void dump(void) {
         putDecimal((uint64_t)i);
         put(" ");
         putDecimal(count);
-        for (int n = 0; e && inHeap(e) && n < LIST_LIMIT; n++) {
+        for (int n = 0; e && known(e) && n < LIST_LIMIT; n++) {
             putOffset(e - 16);
             e = reveal((char *)e);
         }
@@ -417,6 +794,10 @@ int main(int argc, char **argv) {
         sbrk((intptr_t)(4096 - misalign));
         heapBase = sbrk(0);
     }
+    struct found f = {NULL, NULL};
+    dl_iterate_phdr(findState, &f);
+    if (!f.arena) fail(3, "glibc-replay: main_arena not found", "", "");
+    mainArena = f.arena;
 
     int fd = open(argv[1], O_RDONLY);
     struct stat st;
@@ -429,7 +810,7 @@ int main(int argc, char **argv) {
     close(fd);
 
     // The whole trace is checked before its first op runs.
-    struct cursor c = {argv[1], text, text + st.st_size, text, 0, 0, 0, 0};
+    struct cursor c = {argv[1], text, text + st.st_size, text, 0, 0, 0};
     struct op op;
     uint64_t slotCount = 1;
     while (nextOp(&c, &op)) {
@@ -437,8 +818,12 @@ int main(int argc, char **argv) {
     }
     void **slots = mmap(NULL, slotCount * sizeof(void *), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (slots == MAP_FAILED) fail(3, "glibc-replay: cannot map the slot table", "", "");
+    applyTunables(argv);
+    workers = mmap(NULL, (threadCount + 1) * sizeof *workers, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (workers == MAP_FAILED) fail(3, "glibc-replay: cannot map the thread table", "", "");
 
-    struct cursor r = {argv[1], text, text + st.st_size, text, 0, 0, 0, 0};
+    validating = 0;
+    struct cursor r = {argv[1], text, text + st.st_size, text, 0, 0, 0};
     for (uint64_t i = 0; nextOp(&r, &op); i++) {
         run(&op, slots);
         if (dumping && i == dumpAfter) {

@@ -1,3 +1,4 @@
+import Foundation
 import Fidelity
 import TestSupport
 import Testing
@@ -18,7 +19,7 @@ import Testing
         let path = try TestSupport.scratchDirectory() + "/x.trace"
         let run = try TestSupport.run(TestSupport.product("arenastress"), ["trace-gen", "--kind", "bogus", "-o", path])
         #expect(run.status == 2)
-        #expect(run.err == "arenastress: unknown kind 'bogus'; known: random, simple, swiss-cheese, million, pool, threshold\n")
+        #expect(run.err == "arenastress: unknown kind 'bogus'; known: random, simple, swiss-cheese, million, pool, threshold, threads\n")
     }
 
     /// Without --compare, the model's lines are glibc-replay's lines, so `diff` works.
@@ -57,21 +58,27 @@ import Testing
     @Test func replayRefusesTooManyThreads() throws {
         let directory = try TestSupport.scratchDirectory()
         let lines = (0...Trace.threadLimit).map { "\($0) malloc 16 \($0)" }
-        let path = try TestSupport.file("arenastress-trace 1\n" + lines.joined(separator: "\n") + "\n", in: directory)
+        let path = try TestSupport.file("arenastress-trace 2\n" + lines.joined(separator: "\n") + "\n", in: directory)
         let model = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", path])
         #expect(model.status == 2)
         #expect(model.out == "")
-        #expect(model.err == "\(path):\(Trace.threadLimit + 2):1: more than \(Trace.threadLimit) threads in one trace\n")
+        #expect(model.err == "\(path):\(Trace.threadLimit + 2):1: more than \(Trace.threadLimit) threads alive at once\n")
     }
 
-    /// A trace glibc-replay cannot run is bad input too, located by its parser.
-    @Test func compareRefusesASecondThread() throws {
-        let directory = try TestSupport.scratchDirectory()
-        let path = try TestSupport.file("arenastress-trace 1\n0 malloc 1 0\n1 malloc 1 1\n", in: directory)
-        let model = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", path])
-        #expect(model.status == 0)
+    /// A multi-thread trace written by hand in the documented format (docs/traces):
+    /// threads on arenas of their own, frees across arenas, a non-main heap grown and
+    /// shrunk, an exit and its arena taken from the free list; identical on both sides.
+    @Test func handWrittenMultiThreadTraceCompares() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/traces/two-arenas.trace").path
+        let trace = try Trace.read(from: path)
+        #expect(Set(trace.events.map(\.thread)).count == 4)
         let compared = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", "--compare", path])
-        #expect(compared.status == 2)
-        #expect(compared.err == "\(path):3:1: glibc-replay replays single-threaded traces only\n")
+        #expect(compared.status == 0, "\(compared.out)\(compared.err)")
+        #expect(compared.out == "fidelity: \(trace.events.count)/\(trace.events.count) ops identical\n")
+        // What it was written to show: a second arena, a heap grown and shrunk, arena 1
+        // served again after thread 1's exit.
+        let model = try TestSupport.run(TestSupport.product("arenastress"), ["replay-trace", path]).out
+        #expect(model.contains("\nh 2 0 21000\n") && model.contains("\nh 1 0 4b000\n") && model.contains("\nh 1 0 3a000\n"))
+        #expect(model.contains("\ne 21000\nq 1 0 "))
     }
 }

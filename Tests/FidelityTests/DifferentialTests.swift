@@ -104,8 +104,8 @@ import Testing
         #expect(c.identical == 3 && c.ops == 4)
         let d = try #require(c.firstDivergence)
         #expect(d.index == 2)
-        #expect(d.model == .chunk(offset: 0x290, head: 0x71, brk: 0x21000))
-        #expect(d.glibc == .chunk(offset: 0x2a0, head: 0x71, brk: 0x21000))
+        #expect(d.model == [.chunk(offset: 0x290, head: 0x71, brk: 0x21000)])
+        #expect(d.glibc == [.chunk(offset: 0x2a0, head: 0x71, brk: 0x21000)])
         #expect(c.report.contains("first divergence at op 3 of 4"))
         // The model's top is at 0x300 too, but of another size.
         #expect(d.bins.contains("* top "))

@@ -1,4 +1,5 @@
 import ArenaModel
+import Foundation
 import Fidelity
 import TestSupport
 import Testing
@@ -38,5 +39,25 @@ import Testing
         #expect(glibc.row("fast 1")?.values == ["3e0"])
         #expect(glibc.row("bin 1")?.values == ["410:510"])
         #expect(glibc.row("system_mem")?.values == ["21000"])
+    }
+}
+
+extension GlibcReplayTests {
+    /// Every arena's bins, read alike on both sides after each op of the hand-written
+    /// trace (docs/traces): non-main arenas' rows (`aK `) and chunks of their heaps.
+    @Test func binsOfEveryArenaAreReadAlike() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/traces/two-arenas.trace").path
+        let trace = try Trace.read(from: path)
+        let glibcReplayer = GlibcReplayer(path: TestSupport.product("glibc-replay"))
+        var sawOtherArena = false
+        for index in trace.events.indices {
+            let replayer = ModelReplayer(tunables: trace.tunables, slotCount: trace.slotCount)
+            for event in trace.events[...index] { _ = replayer.run(event) }
+            let model = BinSnapshot(model: replayer.set)
+            let glibc = try glibcReplayer.bins(path, after: index, tunables: trace.tunables)
+            #expect(model == glibc, "after op \(index + 1)\n\(BinSnapshot.sideBySide(model: model, glibc: glibc))")
+            sawOtherArena = sawOtherArena || glibc.rows.contains { $0.values.contains { $0.hasPrefix("1/0/") } }
+        }
+        #expect(sawOtherArena)
     }
 }
