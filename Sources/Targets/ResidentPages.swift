@@ -4,6 +4,7 @@ import Glibc
 /// own mappings found in /proc/self/maps.
 public enum ResidentPages {
     /// Bytes of `regions` resident in memory, by mincore(2); nil if a range is refused.
+    /// A range unmapped since it was listed (ENOMEM) holds nothing resident.
     public static func bytes(_ regions: [Range<UInt>]) -> Int? {
         let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
         var resident = 0
@@ -11,7 +12,10 @@ public enum ResidentPages {
             let start = region.lowerBound & ~(page - 1)
             let pages = Int((region.upperBound - start + page - 1) / page)
             var vector = [UInt8](repeating: 0, count: pages)
-            guard mincore(UnsafeMutableRawPointer(bitPattern: start), pages * Int(page), &vector) == 0 else { return nil }
+            if mincore(UnsafeMutableRawPointer(bitPattern: start), pages * Int(page), &vector) != 0 {
+                if errno == ENOMEM { continue }
+                return nil
+            }
             resident += vector.reduce(0) { $0 + Int($1 & 1) }
         }
         return resident * Int(page)
@@ -44,18 +48,25 @@ public enum ResidentPages {
         // HEAP_MAX_SIZE on 64-bit: 2 x DEFAULT_MMAP_THRESHOLD_MAX (32 MiB).
         let heapMax: UInt = 64 << 20
         guard let mappings = writableMappings() else { return nil }
+        // A mapping listed a moment ago may be gone now (another thread unmapped it):
+        // its first words are read through /proc/self/mem, which fails where a load
+        // would fault.
+        let memory = open("/proc/self/mem", O_RDONLY | O_CLOEXEC)
+        guard memory >= 0 else { return nil }
+        defer { close(memory) }
         return mappings.compactMap { m -> Range<UInt>? in
             if m.name == "[heap]" { return m.range }
             guard m.name.isEmpty, m.range.count >= 32 else { return nil }
-            let words = UnsafePointer<UInt>(bitPattern: m.range.lowerBound)!
+            var words: (UInt, UInt) = (0, 0)
+            guard pread(memory, &words, 16, off_t(bitPattern: UInt64(m.range.lowerBound))) == 16 else { return nil }
             if m.range.lowerBound % heapMax == 0 {
                 // heap_info.ar_ptr: the arena, just past some heap's heap_info.
-                let arena = words[0]
+                let arena = words.0
                 if arena != 0 && arena % heapMax != 0 && arena % heapMax < 256 { return m.range }
             }
             // An mmapped chunk: prev_size (its alignment padding), then size | IS_MMAPPED.
-            let size = words[1]
-            if size & 2 != 0 && words[0] < UInt(m.range.count) && size & ~7 == UInt(m.range.count) &- words[0] { return m.range }
+            let size = words.1
+            if size & 2 != 0 && words.0 < UInt(m.range.count) && size & ~7 == UInt(m.range.count) &- words.0 { return m.range }
             return nil
         }
     }
