@@ -9,7 +9,7 @@ public struct MeasuredReplay: Sendable, Equatable {
     /// include the hand-off to their pthread (a futex each way), as glibc-replay runs
     /// one op at a time in trace order.
     public var nanoseconds: Int
-    /// The child's resident bytes before the first op, at most (ru_maxrss: the whole
+    /// The child's resident bytes before the first op, at most (VmHWM: the whole
     /// process, its code and runtime included), and after the last op.
     public var residentAtStart: Int, peakResident: Int, finalResident: Int
     /// glibc's arenas, and mallinfo2's held (arena + hblkhd) and in-use bytes at the end:

@@ -39,7 +39,7 @@ public enum AnalyzeMarkdown {
                                        r.finalHeldBytes.map(Format.bytes) ?? "-"]
                            }))
             m.append("")
-            m.append("RSS is the whole child process's (ru_maxrss and /proc/self/statm), its code and runtime included: "
+            m.append("RSS is the whole child process's (VmHWM and VmRSS of /proc/self/status), its code and runtime included: "
                      + "compare it with the RSS before the first op. Time per op includes handing each op to its thread.")
         }
         for c in report.configurations {

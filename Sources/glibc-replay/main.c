@@ -13,8 +13,8 @@
 // without the per-op output, writing a byte in every page of each block it gets (as
 // the program would use it), and prints one line at the end:
 // `measure OPS NANOSECONDS RSS_START RSS_PEAK RSS_FINAL ARENAS HELD IN_USE OTHER` (decimal:
-// the replay's wall time; resident bytes before the first op, at most (ru_maxrss,
-// the whole process) and after the last; glibc's arena count and mallinfo2's
+// the replay's wall time; resident bytes before the first op, at most (VmHWM, the
+// whole process) and after the last (VmRSS); glibc's arena count and mallinfo2's
 // arena + hblkhd and uordblks + hblkhd, which say nothing of a peer; OTHER is 1 when
 // the ops went to an allocator other than glibc's).
 //
@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -803,20 +802,28 @@ static void dump(void) {
 
 // --measure's figures.
 
-static uint64_t residentBytes(void) {
-    char text[128];
-    int fd = open("/proc/self/statm", O_RDONLY);
+// The value in kB of the line of /proc/self/status that starts with `key`, in bytes.
+static uint64_t statusBytes(const char *key) {
+    static char text[1 << 14];
+    int fd = open("/proc/self/status", O_RDONLY);
     if (fd < 0) return 0;
-    ssize_t n = read(fd, text, sizeof text - 1);
+    ssize_t n = 0, r;
+    while (n < (ssize_t)sizeof text - 1 && (r = read(fd, text + n, sizeof text - 1 - (size_t)n)) > 0) n += r;
     close(fd);
-    if (n <= 0) return 0;
-    text[n] = 0;
-    const char *p = text;
-    while (*p && *p != ' ') p++;
-    uint64_t pages = 0;
-    for (p++; *p >= '0' && *p <= '9'; p++) pages = pages * 10 + (uint64_t)(*p - '0');
-    return pages * (uint64_t)sysconf(_SC_PAGESIZE);
+    text[n > 0 ? n : 0] = 0;
+    size_t length = strlen(key);
+    for (const char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+        if (strncmp(line, key, length) != 0) continue;
+        const char *p = line + length;
+        while (*p == ' ' || *p == '\t') p++;
+        uint64_t kb = 0;
+        for (; *p >= '0' && *p <= '9'; p++) kb = kb * 10 + (uint64_t)(*p - '0');
+        return kb * 1024;
+    }
+    return 0;
 }
+
+static uint64_t residentBytes(void) { return statusBytes("VmRSS:"); }
 
 static void resolveNext(void) {
     void *f;
@@ -834,12 +841,17 @@ static uint64_t nanoseconds(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+// libc's own malloc (a preloaded peer may define __libc_malloc too).
+static void *libcMalloc(void) {
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    return libc ? dlsym(libc, "malloc") : (void *)__libc_malloc;
+}
+
 static void putMeasure(uint64_t ops, uint64_t elapsed, uint64_t rssStart) {
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
     struct mallinfo2 m = mallinfo2();
-    uint64_t figures[] = {ops, elapsed, rssStart, (uint64_t)usage.ru_maxrss * 1024, residentBytes(), 1 + loadRing(),
-                          m.arena + m.hblkhd, m.uordblks + m.hblkhd, opMalloc != __libc_malloc};
+    // VmHWM, not ru_maxrss: a child spawned with vfork keeps its parent's ru_maxrss across exec.
+    uint64_t figures[] = {ops, elapsed, rssStart, statusBytes("VmHWM:"), residentBytes(), 1 + loadRing(),
+                          m.arena + m.hblkhd, m.uordblks + m.hblkhd, (void *)opMalloc != libcMalloc()};
     put("measure");
     for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
         put(" ");
