@@ -66,6 +66,23 @@ import TraceAnalysis
         #expect(keeper.size == 65536 + 16)
     }
 
+    /// docs/traces/worker-holes.trace: four workers each keep their first and last buffer
+    /// and free the 38 between: one arena under arena_max 1, five under arena_max 8, and
+    /// in each worker's arena a hole that malloc_trim(0) gives back, its top kept by the
+    /// worker's last buffer.
+    @Test func workersThatLeaveHolesHaveTrimmableArenas() throws {
+        let source = try TraceSource(path: TestSupport.packageRoot + "/docs/traces/worker-holes.trace")
+        let one = TraceAnalyzer.model(source, Self.configuration(arenaMax: 1, source.trace))
+        let eight = TraceAnalyzer.model(source, Self.configuration(arenaMax: 8, source.trace))
+        #expect(one.arenas == 1 && eight.arenas == 5)
+        #expect(one.trimmableBytes >= 4 * 38 * 24576 * 9 / 10)
+        for arena in eight.atEnd where arena.arena > 0 {
+            #expect((arena.trimmableBytes ?? 0) >= 38 * 24576 * 9 / 10, "arena \(arena.arena)")
+            let keeper = try #require(arena.topKeepers.first)
+            #expect(keeper.owner == "block" && keeper.thread == arena.arena && keeper.size == 24576 + 16)
+        }
+    }
+
     /// A trace with nothing freed at all ends with live blocks, which is normal.
     @Test func aTraceThatNeverFreesIsAnalysed() throws {
         let directory = try TestSupport.scratchDirectory()
