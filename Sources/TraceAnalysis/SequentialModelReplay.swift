@@ -5,7 +5,7 @@ import Fidelity
 /// same heap every time (`analyze`'s default replay). Each thread of the trace gets a
 /// modelled thread at its first op (the first one is the main thread, on the main
 /// arena) and is detached at its `exit`. Every block the replay gets has a byte written
-/// in each of its pages, as the program would use it, so that resident bytes and what
+/// in each of its pages (up to 64 MiB), as the program would use it, so that resident bytes and what
 /// malloc_trim gives back count the pages a program touches (glibc-replay --measure
 /// does the same).
 ///
@@ -67,8 +67,14 @@ final class SequentialModelReplay {
         }
     }
 
-    /// Writes a byte in every page of the `bytes` bytes at `block`; returns `block`.
-    private func touch(_ block: UnsafeMutableRawPointer?, _ bytes: Int) -> UnsafeMutableRawPointer? {
+    /// The most bytes of a block `touch` writes to: a request the kernel overcommits is
+    /// not made resident whole (glibc-replay --measure stops at the same).
+    static let touchLimit = 64 << 20
+
+    /// Writes a byte in every page of the `bytes` bytes at `block` (of its first
+    /// `touchLimit`); returns `block`.
+    private func touch(_ block: UnsafeMutableRawPointer?, _ requested: Int) -> UnsafeMutableRawPointer? {
+        let bytes = min(requested, Self.touchLimit)
         guard let block, bytes > 0 else { return block }
         var at = 0
         while at < bytes {

@@ -460,8 +460,10 @@ static void putHeapChanges(void) {
 // An op, made on the thread it runs on; its result is reported by the driver.
 struct outcome { void *p; int trimmed; };
 
-// One byte written in every page of a block of `bytes` bytes at `p`.
+// One byte written in every page of a block of `bytes` bytes at `p` (of its first
+// 64 MiB: a request the kernel overcommits is not made resident whole; as the model's replay).
 static void touch(void *p, uint64_t bytes) {
+    if (bytes > (UINT64_C(64) << 20)) bytes = UINT64_C(64) << 20;
     for (uint64_t at = 0; at < bytes; at += 4096) ((volatile char *)p)[at] = 1;
     if (bytes) ((volatile char *)p)[bytes - 1] = 1;
 }
