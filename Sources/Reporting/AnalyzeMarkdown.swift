@@ -13,10 +13,11 @@ public enum AnalyzeMarkdown {
         m.append("")
         m.append("## The model, per configuration")
         m.append("")
-        m.append(table(["configuration", "arenas", "peak held (op)", "final held", "final resident", "final live", "fragmentation",
+        m.append(table(["configuration", "arenas", "peak held (op)", "final held", "of which mmapped", "final resident", "final live", "fragmentation",
                         "kernel requests", "ns/op", "malloc_trim(0) gives back"],
                        report.configurations.map { c in
                            [c.name, "\(c.arenas)", "\(Format.bytes(c.peakHeldBytes)) (\(c.peakOp))", Format.bytes(c.finalHeldBytes),
+                            Format.bytes(c.finalMmappedBytes),
                             c.finalResidentBytes.map(Format.bytes) ?? "-", Format.bytes(c.finalLiveBytes),
                             c.fragmentation.map { String(format: "%.3f", $0) } ?? "-", "\(c.kernelRequests)",
                             String(format: "%.0f", c.nsPerOp), Format.bytes(c.trimmableBytes)]

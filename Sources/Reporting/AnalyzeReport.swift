@@ -66,6 +66,8 @@ public struct AnalyzedConfiguration: Sendable, Codable, Equatable {
     public var finalInUseBytes: Int
     public var finalResidentBytes: Int?
     public var finalLiveBytes: Int
+    /// Of the final held bytes, those of mmapped chunks (in no arena).
+    public var finalMmappedBytes: Int
     /// Live bytes at their highest.
     public var peakLiveBytes: Int
     /// 1 - in use / held, at the end.
@@ -87,7 +89,7 @@ public struct AnalyzedConfiguration: Sendable, Codable, Equatable {
     public var real: [RealReplay]
 
     public init(name: String, tunables: String, arenas: Int, peakHeldBytes: Int, peakOp: Int, finalHeldBytes: Int,
-                finalInUseBytes: Int, finalResidentBytes: Int?, finalLiveBytes: Int, peakLiveBytes: Int, kernelRequests: Int,
+                finalInUseBytes: Int, finalResidentBytes: Int?, finalLiveBytes: Int, finalMmappedBytes: Int, peakLiveBytes: Int, kernelRequests: Int,
                 nsPerOp: Double, trimmableBytes: Int, memory: [MemorySample], atPeak: [ArenaMemory], atEnd: [ArenaMemory],
                 real: [RealReplay] = []) {
         self.name = name
@@ -99,6 +101,7 @@ public struct AnalyzedConfiguration: Sendable, Codable, Equatable {
         self.finalInUseBytes = finalInUseBytes
         self.finalResidentBytes = finalResidentBytes
         self.finalLiveBytes = finalLiveBytes
+        self.finalMmappedBytes = finalMmappedBytes
         self.peakLiveBytes = peakLiveBytes
         fragmentation = finalHeldBytes == 0 ? nil : 1 - Double(finalInUseBytes) / Double(finalHeldBytes)
         self.kernelRequests = kernelRequests

@@ -79,7 +79,7 @@ public enum TraceAnalyzer {
             name: configuration.name, tunables: configuration.tunables.traceSettings.map { "\($0.name)=\($0.value)" }.joined(separator: " "),
             arenas: arenaCount, peakHeldBytes: peakHeld, peakOp: peakOp, finalHeldBytes: info.arena + info.hblkhd,
             finalInUseBytes: info.uordblks + info.hblkhd, finalResidentBytes: finalResident, finalLiveBytes: replay.slots.liveBytes,
-            peakLiveBytes: peakLive, kernelRequests: kernelRequests, nsPerOp: ops == 0 ? 0 : Double(elapsed) / Double(ops),
+            finalMmappedBytes: info.hblkhd, peakLiveBytes: peakLive, kernelRequests: kernelRequests, nsPerOp: ops == 0 ? 0 : Double(elapsed) / Double(ops),
             trimmableBytes: trimmable, memory: samples, atPeak: atPeak, atEnd: atEnd)
     }
 

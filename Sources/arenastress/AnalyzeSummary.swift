@@ -8,7 +8,7 @@ enum AnalyzeSummary {
         var lines = ["analyze \(report.trace): \(report.ops) ops on \(report.threads) threads"]
         for c in report.configurations {
             lines.append("\(c.name): model: \(c.arenas) arena\(c.arenas == 1 ? "" : "s"), peak held \(Format.bytes(c.peakHeldBytes)) (op \(c.peakOp)), "
-                         + "final held \(Format.bytes(c.finalHeldBytes)), resident \(c.finalResidentBytes.map(Format.bytes) ?? "-"), "
+                         + "final held \(Format.bytes(c.finalHeldBytes))\(c.finalMmappedBytes > 0 ? " (mmapped chunks \(Format.bytes(c.finalMmappedBytes)))" : ""), resident \(c.finalResidentBytes.map(Format.bytes) ?? "-"), "
                          + "live \(Format.bytes(c.finalLiveBytes)), fragmentation \(c.fragmentation.map { String(format: "%.3f", $0) } ?? "-"), "
                          + "\(c.kernelRequests) kernel requests, \(String(format: "%.0f", c.nsPerOp)) ns/op; "
                          + "malloc_trim(0) would give back \(Format.bytes(c.trimmableBytes))")
