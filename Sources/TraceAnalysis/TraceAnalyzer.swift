@@ -29,7 +29,9 @@ public enum TraceAnalyzer {
     /// The sequential replay is deterministic, so it runs twice: the first time to the
     /// end (timed, sampled, the final census, then malloc_trim(0) to see what it gives
     /// back), the second time to the op after which held bytes first peaked, for the
-    /// census at the peak.
+    /// census at the peak. (A concurrent replay, which is not deterministic, cannot be
+    /// run to its peak again: it would take the census each time held bytes reach a new
+    /// high, or go without one.)
     public static func model(_ source: TraceSource, _ configuration: AnalysisConfiguration) -> AnalyzedConfiguration {
         let census = ArenaCensus(source: source)
         let ops = source.trace.events.count
