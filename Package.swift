@@ -53,6 +53,8 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // `arenastress analyze`: a program's trace replayed per configuration, where its memory stays.
+        .target(name: "TraceAnalysis", dependencies: ["ArenaModel", "Fidelity", "HeapCheck", "Reporting", "Targets"]),
         // `arenastress bench`: the workloads, the threaded and lock workloads, the runner and its report.
         .target(
             name: "Bench",
@@ -76,6 +78,7 @@ let package = Package(
                 "Placement",
                 "Reporting",
                 "Scenario",
+                "TraceAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArenaStressTests",
-            dependencies: ["ArenaStress", "Scenario", "Reporting", "Targets", "TestSupport"]
+            dependencies: ["ArenaStress", "Scenario", "Reporting", "Targets", "TestSupport", "TraceAnalysis", "Fidelity"]
         ),
         .testTarget(
             name: "PlacementTests",

@@ -64,7 +64,8 @@ public struct GlibcReplayer: Sendable {
     /// failed. The child writes to temporary files opened in the child only: a pipe's
     /// end could leak into a process another thread spawns meanwhile and hold the pipe
     /// open. (posix_spawn and waitpid: Process polls for the exit.)
-    private func run(_ tracePath: String, _ arguments: [String] = [], tunables: Tunables) throws -> [UInt8] {
+    /// `preload`, if given, is the child's LD_PRELOAD (a peer allocator for `--measure`).
+    func run(_ tracePath: String, _ arguments: [String] = [], tunables: Tunables, preload: String? = nil) throws -> [UInt8] {
         let scratch = NSTemporaryDirectory() + "glibc-replay-\(getpid())-\(UUID().uuidString)"
         let outPath = scratch + ".out", errPath = scratch + ".err"
         defer {
@@ -80,7 +81,7 @@ public struct GlibcReplayer: Sendable {
             .filter { key, _ in key != "GLIBC_TUNABLES" && key != "GLIBC_REPLAY_TUNED" && key != "LD_PRELOAD" && !key.hasPrefix("MALLOC_") }
             .map { "\($0)=\($1)" } + (tunables.glibcTunables.map { ["GLIBC_TUNABLES=\($0)"] } ?? [])
             // These tunables, the trace's and the overrides: glibc-replay must not apply the trace's again.
-            + ["GLIBC_REPLAY_TUNED=1"]
+            + ["GLIBC_REPLAY_TUNED=1"] + (preload.map { ["LD_PRELOAD=\($0)"] } ?? [])
         let argv = ([path, tracePath] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }

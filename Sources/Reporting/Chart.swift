@@ -27,8 +27,11 @@ enum Chart {
             svg.line(p.left, py(v), p.left + p.width, py(v), stroke: "#ddd")
             svg.text(p.left - 6, py(v) + 4, axisNumber(v), size: 11, anchor: .end)
         }
+        // A numeric axis labels each x, or some ten evenly spaced ones when there are many.
+        let distinct = Array(Set(xs)).sorted()
+        let labelled = distinct.count <= 12 ? distinct : (0...10).map { xMin + (xMax - xMin) * Double($0) / 10 }
         let ticks: [(Double, String)] = categories.map { $0.enumerated().map { (Double($0.offset), $0.element) } }
-            ?? Array(Set(xs)).sorted().map { ($0, axisNumber($0)) }
+            ?? labelled.map { ($0, axisNumber($0)) }
         for (x, label) in ticks { svg.text(px(x), p.top + p.height + 16, label, size: 11, anchor: .middle) }
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count]

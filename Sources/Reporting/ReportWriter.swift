@@ -6,22 +6,28 @@ import Foundation
 public enum ReportWriter {
     /// Writes everything; returns the folder.
     public static func write(_ report: RunReport, under directory: String) throws -> String {
+        let folder = try newFolder(under: directory, named: report.scenario.name)
+        try report.json().write(to: URL(fileURLWithPath: "\(folder)/report.json"), options: .atomic)
+        try writePages(report, in: folder)
+        try pointLatest(at: folder, in: directory)
+        return folder
+    }
+
+    /// Creates `<directory>/<name>/<time>/` (`-2`, `-3` ... after it if taken); returns it.
+    static func newFolder(under directory: String, named name: String) throws -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         let stamp = formatter.string(from: Date())
         let fm = FileManager.default
-        var folder = "\(directory)/\(report.scenario.name)/\(stamp)"
+        var folder = "\(directory)/\(name)/\(stamp)"
         var n = 1
         while fm.fileExists(atPath: folder) {
             n += 1
-            folder = "\(directory)/\(report.scenario.name)/\(stamp)-\(n)"
+            folder = "\(directory)/\(name)/\(stamp)-\(n)"
         }
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try report.json().write(to: URL(fileURLWithPath: "\(folder)/report.json"), options: .atomic)
-        try writePages(report, in: folder)
-        try pointLatest(at: folder, in: directory)
         return folder
     }
 

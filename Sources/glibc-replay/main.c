@@ -6,6 +6,17 @@
 // and then from GLIBC_TUNABLES as the caller gave it.
 //
 //   glibc-replay TRACE [--dump-after K]
+//   glibc-replay TRACE --measure
+//
+// --measure (for `arenastress analyze`) replays the ops through the allocator the
+// dynamic linker finds after this program, glibc's or a peer given with LD_PRELOAD,
+// without the per-op output, writing a byte in every page of each block it gets (as
+// the program would use it), and prints one line at the end:
+// `measure OPS NANOSECONDS RSS_START RSS_PEAK RSS_FINAL ARENAS HELD IN_USE OTHER` (decimal:
+// the replay's wall time; resident bytes before the first op, at most (VmHWM, the
+// whole process) and after the last (VmRSS); glibc's arena count and mallinfo2's
+// arena + hblkhd and uordblks + hblkhd, which say nothing of a peer; OTHER is 1 when
+// the ops went to an allocator other than glibc's).
 //
 // Each thread of the trace is a thread here: the first is the process's main thread,
 // which drives the replay; each other one is a pthread started at its first op and
@@ -25,6 +36,7 @@
 // trace runs: the trace is mapped, the slot table is mapped, output goes out with
 // write(2) from a static buffer.
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <link.h>
 #include <malloc.h>
@@ -32,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -43,6 +56,16 @@ extern void __libc_free(void *);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
+
+// The entry points the trace's ops call: glibc's own, or (--measure) the next
+// definition after this program's, a preloaded peer's if there is one.
+static void *(*opMalloc)(size_t) = __libc_malloc;
+static void (*opFree)(void *) = __libc_free;
+static void *(*opCalloc)(size_t, size_t) = __libc_calloc;
+static void *(*opRealloc)(void *, size_t) = __libc_realloc;
+static void *(*opMemalign)(size_t, size_t) = __libc_memalign;
+static int (*opTrim)(size_t) = malloc_trim;
+static int measuring;
 
 // Output, through one static buffer.
 
@@ -437,33 +460,43 @@ static void putHeapChanges(void) {
 // An op, made on the thread it runs on; its result is reported by the driver.
 struct outcome { void *p; int trimmed; };
 
+// One byte written in every page of a block of `bytes` bytes at `p` (of its first
+// 64 MiB: a request the kernel overcommits is not made resident whole; as the model's replay).
+static void touch(void *p, uint64_t bytes) {
+    if (bytes > (UINT64_C(64) << 20)) bytes = UINT64_C(64) << 20;
+    for (uint64_t at = 0; at < bytes; at += 4096) ((volatile char *)p)[at] = 1;
+    if (bytes) ((volatile char *)p)[bytes - 1] = 1;
+}
+
 static void execute(const struct op *op, void **slots, struct outcome *o) {
     void **slot = &slots[op->slot];
     void *p = NULL;
     switch (op->kind) {
     case OP_MALLOC:
-        *slot = p = __libc_malloc(op->a);
+        *slot = p = opMalloc(op->a);
         break;
     case OP_CALLOC:
-        *slot = p = __libc_calloc(op->a, op->b);
+        *slot = p = opCalloc(op->a, op->b);
         break;
     case OP_REALLOC:
-        p = __libc_realloc(*slot, op->a);
+        p = opRealloc(*slot, op->a);
         // A failed realloc leaves the block where it was; realloc (p, 0) frees it.
         if (p || (op->a == 0 && *slot)) *slot = p;
         break;
     case OP_MEMALIGN:
-        *slot = p = __libc_memalign(op->a, op->b);
+        *slot = p = opMemalign(op->a, op->b);
         break;
     case OP_FREE:
-        __libc_free(*slot);
+        opFree(*slot);
         *slot = NULL;
         break;
     case OP_TRIM:
-        o->trimmed = malloc_trim(op->a);
+        o->trimmed = opTrim(op->a);
         break;
     }
     o->p = p;
+    // --measure: the program uses its blocks; their pages are resident as in the program.
+    if (measuring && p) touch(p, op->kind == OP_MEMALIGN ? op->b : op->kind == OP_CALLOC ? op->a * op->b : op->a);
 }
 
 static void report(const struct op *op, const struct outcome *o) {
@@ -565,7 +598,7 @@ static void run(const struct op *op, void **slots) {
             o = w->outcome;
         }
     }
-    report(op, &o);
+    if (!measuring) report(op, &o);
 }
 
 // The bins after the op `--dump-after` names, found in glibc's own memory.
@@ -769,6 +802,66 @@ static void dump(void) {
     }
 }
 
+// --measure's figures.
+
+// The value in kB of the line of /proc/self/status that starts with `key`, in bytes.
+static uint64_t statusBytes(const char *key) {
+    static char text[1 << 14];
+    int fd = open("/proc/self/status", O_RDONLY);
+    if (fd < 0) return 0;
+    ssize_t n = 0, r;
+    while (n < (ssize_t)sizeof text - 1 && (r = read(fd, text + n, sizeof text - 1 - (size_t)n)) > 0) n += r;
+    close(fd);
+    text[n > 0 ? n : 0] = 0;
+    size_t length = strlen(key);
+    for (const char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+        if (strncmp(line, key, length) != 0) continue;
+        const char *p = line + length;
+        while (*p == ' ' || *p == '\t') p++;
+        uint64_t kb = 0;
+        for (; *p >= '0' && *p <= '9'; p++) kb = kb * 10 + (uint64_t)(*p - '0');
+        return kb * 1024;
+    }
+    return 0;
+}
+
+static uint64_t residentBytes(void) { return statusBytes("VmRSS:"); }
+
+static void resolveNext(void) {
+    void *f;
+    if ((f = dlsym(RTLD_NEXT, "malloc"))) opMalloc = (void *(*)(size_t))f;
+    if ((f = dlsym(RTLD_NEXT, "free"))) opFree = (void (*)(void *))f;
+    if ((f = dlsym(RTLD_NEXT, "calloc"))) opCalloc = (void *(*)(size_t, size_t))f;
+    if ((f = dlsym(RTLD_NEXT, "realloc"))) opRealloc = (void *(*)(void *, size_t))f;
+    if ((f = dlsym(RTLD_NEXT, "memalign"))) opMemalign = (void *(*)(size_t, size_t))f;
+    if ((f = dlsym(RTLD_NEXT, "malloc_trim"))) opTrim = (int (*)(size_t))f;
+}
+
+static uint64_t nanoseconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+// libc's own malloc (a preloaded peer may define __libc_malloc too).
+static void *libcMalloc(void) {
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    return libc ? dlsym(libc, "malloc") : (void *)__libc_malloc;
+}
+
+static void putMeasure(uint64_t ops, uint64_t elapsed, uint64_t rssStart) {
+    struct mallinfo2 m = mallinfo2();
+    // VmHWM, not ru_maxrss: a child spawned with vfork keeps its parent's ru_maxrss across exec.
+    uint64_t figures[] = {ops, elapsed, rssStart, statusBytes("VmHWM:"), residentBytes(), 1 + loadRing(),
+                          m.arena + m.hblkhd, m.uordblks + m.hblkhd, (void *)opMalloc != libcMalloc()};
+    put("measure");
+    for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+        put(" ");
+        putDecimal(figures[i]);
+    }
+    put("\n");
+}
+
 static uint64_t argument(const char *s) {
     uint64_t v = 0;
     if (!*s) fail(2, "glibc-replay: --dump-after needs an op index", "", "");
@@ -781,7 +874,8 @@ static uint64_t argument(const char *s) {
 
 int main(int argc, char **argv) {
     int dumping = argc == 4 && strcmp(argv[2], "--dump-after") == 0;
-    if (argc != 2 && !dumping) fail(2, "usage: glibc-replay TRACE [--dump-after K]", "", "");
+    measuring = argc == 3 && strcmp(argv[2], "--measure") == 0;
+    if (argc != 2 && !dumping && !measuring) fail(2, "usage: glibc-replay TRACE [--dump-after K | --measure]", "", "");
     uint64_t dumpAfter = dumping ? argument(argv[3]) : 0;
 
     struct mallinfo2 before = mallinfo2();
@@ -823,14 +917,17 @@ int main(int argc, char **argv) {
     if (workers == MAP_FAILED) fail(3, "glibc-replay: cannot map the thread table", "", "");
 
     validating = 0;
+    if (measuring) resolveNext();
+    uint64_t rssStart = measuring ? residentBytes() : 0, started = measuring ? nanoseconds() : 0, i = 0;
     struct cursor r = {argv[1], text, text + st.st_size, text, 0, 0, 0};
-    for (uint64_t i = 0; nextOp(&r, &op); i++) {
+    for (; nextOp(&r, &op); i++) {
         run(&op, slots);
         if (dumping && i == dumpAfter) {
             dump();
             break;
         }
     }
+    if (measuring) putMeasure(i, nanoseconds() - started, rssStart);
     flush(1);
     return 0;
 }
