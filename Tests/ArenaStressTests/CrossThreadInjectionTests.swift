@@ -26,6 +26,16 @@ import Testing
     }
 
     @Test(arguments: kinds)
+    func aCrossThreadKindWithoutATcacheIsRefused(_ kind: String) throws {
+        let directory = try TestSupport.scratchDirectory()
+        let text = Self.scenario(kind, threads: "2").replacingOccurrences(of: "threads:", with: "tunables: {tcache_count: 0}\nthreads:")
+        let path = try TestSupport.file(text, in: directory, named: "\(kind).yaml")
+        let result = try TestSupport.run(CommandLineTests.arenastress, ["validate", path])
+        #expect(result.status == 2, "\(result.out)\(result.err)")
+        #expect(result.err.hasPrefix("\(path):7:5: phases.attack: inject \(kind) needs the tcache, "), "\(result.err)")
+    }
+
+    @Test(arguments: kinds)
     func aCrossThreadKindOnTwoThreadsRunsAndIsDetected(_ kind: String) throws {
         let directory = try TestSupport.scratchDirectory()
         let path = try TestSupport.file(Self.scenario(kind, threads: "[2, 3]"), in: directory, named: "\(kind).yaml")
