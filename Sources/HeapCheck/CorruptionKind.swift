@@ -128,8 +128,9 @@ extension CorruptionKind {
         }
     }
 
-    /// What glibc 2.36's own checks make of this kind, where they miss it (or miss it
-    /// but for a chance): nil where they are not known to. Reports quote it beside the
+    /// How glibc 2.36's own checks miss this kind, for the kinds only threads make,
+    /// which no runtime check of `caughtBy` catches; nil for the others (`caughtBy.runtime`
+    /// names the checks of glibc's that catch them). A detection quotes it beside the
     /// heap check's finding.
     public var glibcMisses: String? {
         switch self {
