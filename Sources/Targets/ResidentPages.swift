@@ -39,23 +39,32 @@ public enum ResidentPages {
     /// The memory of this process's glibc malloc: the main arena's `[heap]`, every heap of
     /// the other arenas (HEAP_MAX_SIZE-aligned mappings whose heap_info points at an arena
     /// in such a heap) and every mmapped chunk (an anonymous mapping whose first chunk
-    /// has IS_MMAPPED set and spans the mapping). Nil when /proc/self/maps is unreadable.
+    /// has IS_MMAPPED set and spans the mapping); a mapping gone before its first words
+    /// are read is left out. Nil when /proc/self/maps or /proc/self/mem is unreadable.
     public static func glibcRegions() -> [Range<UInt>]? {
         // HEAP_MAX_SIZE on 64-bit: 2 x DEFAULT_MMAP_THRESHOLD_MAX (32 MiB).
         let heapMax: UInt = 64 << 20
         guard let mappings = writableMappings() else { return nil }
+        // A mapping listed may be gone by the time it is read (another thread of the
+        // process unmapped it): its first words are read through /proc/self/mem, where
+        // that is an error rather than a fault.
+        let memory = open("/proc/self/mem", O_RDONLY | O_CLOEXEC)
+        guard memory >= 0 else { return nil }
+        defer { close(memory) }
         return mappings.compactMap { m -> Range<UInt>? in
             if m.name == "[heap]" { return m.range }
             guard m.name.isEmpty, m.range.count >= 32 else { return nil }
-            let words = UnsafePointer<UInt>(bitPattern: m.range.lowerBound)!
+            var head: (UInt, UInt) = (0, 0)
+            guard withUnsafeMutableBytes(of: &head, { pread(memory, $0.baseAddress, 16, off_t(Int(bitPattern: m.range.lowerBound))) }) == 16
+            else { return nil }
             if m.range.lowerBound % heapMax == 0 {
                 // heap_info.ar_ptr: the arena, just past some heap's heap_info.
-                let arena = words[0]
+                let arena = head.0
                 if arena != 0 && arena % heapMax != 0 && arena % heapMax < 256 { return m.range }
             }
             // An mmapped chunk: prev_size (its alignment padding), then size | IS_MMAPPED.
-            let size = words[1]
-            if size & 2 != 0 && words[0] < UInt(m.range.count) && size & ~7 == UInt(m.range.count) &- words[0] { return m.range }
+            let (prevSize, size) = head
+            if size & 2 != 0 && prevSize < UInt(m.range.count) && size & ~7 == UInt(m.range.count) &- prevSize { return m.range }
             return nil
         }
     }
