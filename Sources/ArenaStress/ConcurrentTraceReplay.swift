@@ -32,18 +32,23 @@ public struct ConcurrentTraceReplay {
         let set = ArenaSet(tunables: tunables)
         let state = ReplayState(plan, set)
         defer { state.release() }
-        let cpus = Scheduler.allowedCPUs()
-        let placement: [Int?] = (0..<plan.threadOps.count).map { cpus.isEmpty ? nil : cpus[$0 % cpus.count] }
-        let scheduler = Scheduler(placement: placement, seed: 0)
-        scheduler.run(phases: 1, body: { worker, _ in state.replay(thread: worker.index) })
-        if let failure = scheduler.failure { throw ConcurrentTraceReplayError(description: failure) }
+        var pinningFailures = 0
+        // A trace without ops has no thread to run.
+        if !plan.threadOps.isEmpty {
+            let cpus = Scheduler.allowedCPUs()
+            let placement: [Int?] = (0..<plan.threadOps.count).map { cpus.isEmpty ? nil : cpus[$0 % cpus.count] }
+            let scheduler = Scheduler(placement: placement, seed: 0)
+            scheduler.run(phases: 1, body: { worker, _ in state.replay(thread: worker.index) })
+            if let failure = scheduler.failure { throw ConcurrentTraceReplayError(description: failure) }
+            pinningFailures = scheduler.pinningFailures
+        }
         let violations = set.violations
         return ConcurrentTraceReplayResult(
             set: set, liveBlocks: state.liveBlocks(), threads: plan.threadOps.count, exits: state.exits(),
             lockUsesByArena: set.lockUsesByArena(), arenaCount: set.arenaCount, osCounters: set.osCounters,
             // mallinfo2 walks the lists: not on a heap a runtime check found broken.
             mallinfo: violations.isEmpty ? set.mallinfo2 : nil, violations: violations,
-            pinningFailures: scheduler.pinningFailures)
+            pinningFailures: pinningFailures)
     }
 }
 

@@ -112,6 +112,12 @@ import Testing
               + result.lockUsesByArena.keys.sorted().map { "\($0): \(result.lockUsesByArena[$0]!.acquisitions) acquisitions, \(result.lockUsesByArena[$0]!.contended) contended" }.joined(separator: "; "))
     }
 
+    @Test func aTraceWithoutOpsReplaysToNothing() throws {
+        let result = try ConcurrentTraceReplay.run(Trace(), tunables: Tunables())
+        #expect(result.threads == 0 && result.liveBlocks.isEmpty && result.violations.isEmpty)
+        #expect(HeapChecker().check(result.set).isSound)
+    }
+
     @Test func aTraceOfMoreThreadsThanRunAtOnceIsRefused() {
         let trace = Trace(events: (0...Trace.threadLimit).map { TraceEvent(thread: $0, .malloc(size: 16, slot: 0)) })
         #expect(throws: ConcurrentTraceReplayError.self) { _ = try ConcurrentTraceReplay.run(trace, tunables: Tunables()) }
