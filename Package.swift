@@ -49,6 +49,8 @@ let package = Package(
             name: "ArenaStress",
             dependencies: [
                 "ArenaModel", "Contention", "Scheduler", "Scenario", "Targets", "Reporting", "HeapCheck", "Randomness", "Placement",
+                // Traces, for the concurrent trace replay.
+                "Fidelity",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -112,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArenaStressTests",
-            dependencies: ["ArenaStress", "Scenario", "Reporting", "Targets", "TestSupport", "TraceAnalysis", "Fidelity"]
+            dependencies: ["ArenaStress", "Scenario", "Reporting", "Targets", "TestSupport", "TraceAnalysis", "ArenaModel", "Fidelity", "HeapCheck", "Randomness"]
         ),
         .testTarget(
             name: "PlacementTests",

@@ -53,14 +53,16 @@ struct ExpectationJudge {
     }
 
     /// Whether an injected `kind` was caught, by a check that catches it
-    /// (`CorruptionKind.caughtBy`): what was measured, and whether the expectation held.
+    /// (`CorruptionKind.caughtBy`): what was measured (with what glibc makes of a kind it
+    /// misses, `CorruptionKind.glibcMisses`), and whether the expectation held.
     /// Any other finding, a failed set-up, or no injection of that kind is no detection.
     func detection(of kind: String, in report: PointReport) -> (measured: String, held: Bool) {
         let injected = scenario.phases.contains { if case .inject(kind) = $0.kind { true } else { false } }
         if let notSetUp = report.violations.first(where: { $0.invariant == ViolationRecord.injectionNotSetUp }) {
             return ("not injected: \(notSetUp.message)", false)
         }
-        guard injected, let checks = CorruptionKind(rawValue: kind)?.caughtBy else { return ("not injected", false) }
+        guard injected, let corruption = CorruptionKind(rawValue: kind) else { return ("not injected", false) }
+        let checks = corruption.caughtBy
         let catching = report.violations.filter { v in
             v.invariant == "runtime" ? checks.catches(runtimeMessage: v.message) : checks.catches(invariant: v.invariant)
         }
@@ -71,7 +73,8 @@ struct ExpectationJudge {
         }
         if !catching.isEmpty {
             let others = report.violations.count - catching.count
-            return ("caught by \(names(catching))" + (others > 0 ? "; also found: \(names(report.violations.filter { !catching.contains($0) }))" : ""), true)
+            return ("caught by \(names(catching))" + (others > 0 ? "; also found: \(names(report.violations.filter { !catching.contains($0) }))" : "")
+                    + (corruption.glibcMisses.map { "; \($0)" } ?? ""), true)
         }
         if report.violations.isEmpty { return ("not detected", false) }
         return ("not caught by \(checks) (found: \(names(report.violations)))", false)

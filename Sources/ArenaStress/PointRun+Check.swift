@@ -14,8 +14,12 @@ extension PointRun {
         return (target.arenas, thread)
     }
 
-    /// Performs one corruption of the corpus through worker 0's thread; then, if the
-    /// heap check does not see it, the call it implies (where glibc's own checks fire).
+    /// Every worker's thread in the model, worker 0's first.
+    var modelThreads: [MallocThread] { (0..<threads).compactMap { handles[$0] as? MallocThread } }
+
+    /// Performs one corruption of the corpus through worker 0's thread (and worker 1's,
+    /// for a kind that works across threads); then, if the heap check does not see it,
+    /// the call it implies (where glibc's own checks fire).
     func inject(_ kind: String, phase: String) {
         guard let model, let corruption = CorruptionKind(rawValue: kind) else { return }
         let corruptor = self.corruptor ?? Corruptor()
@@ -23,7 +27,7 @@ extension PointRun {
         injected.append(kind)
         let injection: Injection
         do {
-            injection = try corruptor.inject(corruption, into: model.set, thread: model.thread, ledger: &injectionLedger,
+            injection = try corruptor.inject(corruption, into: model.set, threads: modelThreads, ledger: &injectionLedger,
                                              seed: scenario.seed ^ UInt64(injected.count))
         } catch {
             // Reported as a finding of its own (which no `detected` expectation counts),

@@ -77,17 +77,24 @@ public final class Runner {
     }
 
     /// Injections whose recipe needs a part of the heap the scenario's tunables turn off
-    /// (a tcache attack with `tcache_count: 0`): refused before anything runs.
+    /// (a tcache attack with `tcache_count: 0`), or more threads than a sweep point runs
+    /// (a cross-thread kind with one thread): refused before anything runs.
     static func unsettable(_ scenario: Scenario) -> [ScenarioProblem] {
         let tcacheCount = scenario.tunables.tcacheCount ?? Tunables().tcacheCount
         let mxfast = scenario.tunables.mxfast ?? Tunables().mxfast
         let maxFast = mxfast >= 0 && mxfast <= Layout.maxFastSize ? Layout.maxFastChunkSize(forRequest: mxfast) : 0
+        let fewestThreads = scenario.threads.counts.min() ?? 1
         return scenario.phases.compactMap { phase in
-            guard case .inject(let name) = phase.kind, let kind = CorruptionKind(rawValue: name), let needs = kind.requirement,
-                  !kind.canSetUp(tcacheCount: tcacheCount, maxFastChunkSize: maxFast)
-            else { return nil }
-            return ScenarioProblem(location: phase.location, message: "phases.\(phase.name): inject \(name) needs the \(needs.rawValue), "
-                                   + "which tunables turn off (tcache_count \(tcacheCount), mxfast \(mxfast))")
+            guard case .inject(let name) = phase.kind, let kind = CorruptionKind(rawValue: name) else { return nil }
+            if let needs = kind.requirement, !kind.canSetUp(tcacheCount: tcacheCount, maxFastChunkSize: maxFast) {
+                return ScenarioProblem(location: phase.location, message: "phases.\(phase.name): inject \(name) needs the \(needs.rawValue), "
+                                       + "which tunables turn off (tcache_count \(tcacheCount), mxfast \(mxfast))")
+            }
+            if fewestThreads < kind.minimumThreads {
+                return ScenarioProblem(location: phase.location, message: "phases.\(phase.name): inject \(name) needs at least \(kind.minimumThreads) threads "
+                                       + "(one thread's tcache attacked through another's), but threads.count runs \(fewestThreads)")
+            }
+            return nil
         }
     }
 

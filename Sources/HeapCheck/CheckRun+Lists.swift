@@ -14,11 +14,11 @@ extension CheckRun {
                      expected: "a 0x290 chunk in a heap", actual: "0x\(Hex.string(tcache))")
                 continue
             }
-            for bin in 0..<Layout.tcacheBinCount { checkTcacheBin(bin, of: tcache, thread: thread) }
+            for bin in 0..<Layout.tcacheBinCount { checkTcacheBin(bin, of: tcache, thread: thread, earlier: caches[..<thread]) }
         }
     }
 
-    private mutating func checkTcacheBin(_ bin: Int, of tcache: UInt, thread: Int) {
+    private mutating func checkTcacheBin(_ bin: Int, of tcache: UInt, thread: Int, earlier: ArraySlice<UInt>) {
         let count = Int(UnsafeRawPointer(bitPattern: tcache &+ UInt(bin) &* 2).unsafelyUnwrapped.load(as: UInt16.self))
         let slot = tcache &+ GlibcLayout.tcacheEntries &+ UInt(bin) &* 8
         var entry = GlibcLayout.peek(slot)
@@ -48,7 +48,11 @@ extension CheckRun {
             let size = GlibcLayout.peek(chunk &+ 8) & ~GlibcLayout.flagBits
             tallies[map.heaps[heap].arena].tcache &+= size
             tcacheListBytes &+= classSize
-            guard markOnce(chunk, heap: heap, code: CheckRun.cachedMark, list: name, position: length) else {
+            let old = mark(chunk, heap: heap, code: CheckRun.cachedMark)
+            guard old == 0 else {
+                let holder = tcacheHolding(chunk, bin: bin, among: earlier) ?? CheckRun.markName(old)
+                note(.l6, chunk: chunk, "\(name): chunk 0x\(Hex.string(chunk)) is already in \(holder)",
+                     expected: "each chunk in one list once", actual: "listed again at position \(length)")
                 whole = false
                 break
             }
@@ -134,6 +138,25 @@ extension CheckRun {
         note(.l6, chunk: chunk, "\(list()): chunk 0x\(Hex.string(chunk)) is already in \(CheckRun.markName(old))",
              expected: "each chunk in one list once", actual: "listed again at position \(position)")
         return false
+    }
+
+    /// Which of the `earlier` threads' tcaches holds `chunk` in bin `bin`: a chunk
+    /// reachable from two threads' tcaches, as a double free by two threads leaves it.
+    /// Reads only a tcache struct in a heap, follows a list only through 16-aligned
+    /// entries in a heap, at most tcache_count + 1 steps past the bin's count.
+    func tcacheHolding(_ chunk: UInt, bin: Int, among earlier: ArraySlice<UInt>) -> String? {
+        for (thread, tcache) in zip(earlier.indices, earlier)
+        where tcache & 15 == 0 && map.heap(containing: tcache &- 16, span: 16 + GlibcLayout.tcacheStructSize) != nil {
+            let count = Int(UnsafeRawPointer(bitPattern: tcache &+ UInt(bin) &* 2).unsafelyUnwrapped.load(as: UInt16.self))
+            var entry = GlibcLayout.peek(tcache &+ GlibcLayout.tcacheEntries &+ UInt(bin) &* 8)
+            var steps = 0
+            while entry != 0 && entry & 15 == 0 && steps <= count + parameters.tcacheCount && map.heap(containing: entry &- 16, span: 32) != nil {
+                if entry &- 16 == chunk { return "tcache bin \(bin) of thread \(thread): reachable from two threads' tcaches" }
+                entry = (entry >> 12) ^ GlibcLayout.peek(entry)
+                steps += 1
+            }
+        }
+        return nil
     }
 
     /// One entry of a fastbin walk; false when the walk is over.

@@ -16,10 +16,19 @@ extension CorruptionKind {
     /// What this kind's recipe needs; nil for a kind any heap can take.
     public var requirement: Requirement? {
         switch self {
-        case .doubleFreeTcache, .tcachePoisoning, .tcacheCount: .tcache
+        case .doubleFreeTcache, .tcachePoisoning, .tcacheCount, .crossThreadDoubleFree, .remoteTcacheWrite: .tcache
         case .fastbinDup, .fastbinDupIntoForeign: .fastbins
         case .houseOfSpirit: .tcacheOrFastbins
         default: nil
+        }
+    }
+
+    /// The threads the recipe works through: two where one thread's tcache is attacked
+    /// through another (the injecting thread and the next one), else one.
+    public var minimumThreads: Int {
+        switch self {
+        case .crossThreadDoubleFree, .remoteTcacheWrite: 2
+        default: 1
         }
     }
 

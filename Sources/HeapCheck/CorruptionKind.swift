@@ -65,6 +65,15 @@ public enum CorruptionKind: String, CaseIterable, Sendable, Codable {
     /// seed in two) by a multiple of 16. Revert it before the `ArenaSet` goes away: its
     /// deinit unmaps each mmapped chunk by the size the chunk says.
     case mmapSize = "mmap-size"
+    /// Thread A frees a tcache-sized block a into its tcache; thread B, with a stale
+    /// pointer, frees a again into its own (emptied, then given 0-3 chunks of its own).
+    /// glibc 2.36's key check finds a's key but walks only B's tcache bin: a goes into
+    /// both, its next now B's old head. Writes nothing itself.
+    case crossThreadDoubleFree = "cross-thread-double-free"
+    /// Thread B's block a, freed by thread A (a remote free) into A's tcache after 0-3
+    /// chunks of A's own, then 8 bytes through B's stale pointer: at a (its next) or a+8
+    /// (its key), a random value.
+    case remoteTcacheWrite = "remote-tcache-write"
 }
 
 extension CorruptionKind {
@@ -112,6 +121,24 @@ extension CorruptionKind {
         case .canaryScribble: CatchingChecks([.g3], [])
         // "G5"
         case .mmapSize: CatchingChecks([.g5], [])
+        // "L6 across every thread's tcache"
+        case .crossThreadDoubleFree: CatchingChecks([.l6], [])
+        // "L9 (key), L10 / L2 (next)"
+        case .remoteTcacheWrite: CatchingChecks([.l9, .l10, .l2], [])
+        }
+    }
+
+    /// How glibc 2.36's own checks miss this kind, for the kinds only threads make,
+    /// which no runtime check of `caughtBy` catches; nil for the others (`caughtBy.runtime`
+    /// names the checks of glibc's that catch them). A detection quotes it beside the
+    /// heap check's finding.
+    public var glibcMisses: String? {
+        switch self {
+        case .crossThreadDoubleFree:
+            "glibc 2.36 misses it: free's tcache key check walks only the freeing thread's tcache, so the chunk goes into a second tcache and is handed out twice"
+        case .remoteTcacheWrite:
+            "glibc 2.36 misses it: nothing checks a cached chunk's key, and a changed next only when the owner's malloc takes the entry after it and finds it misaligned (\"malloc(): unaligned tcache chunk detected\")"
+        default: nil
         }
     }
 }

@@ -184,6 +184,11 @@ extension Corruptor {
             let growth = wholePages ? UInt(0x1000 * (1 + random.below(4))) : UInt(16 * (1 + random.below(255)))
             write(mem - 8, GlibcLayout.peek(mem - 8) + growth)
             return ("mmapped 0x\(Hex.string(mem - 16)) enlarged by 0x\(Hex.string(growth))", wholePages ? nil : frees([mem]))
+        case .crossThreadDoubleFree:
+            return try crossThreadDoubleFree(set, t, &ledger)
+
+        case .remoteTcacheWrite:
+            return try remoteTcacheWrite(set, t, &ledger)
         }
     }
 

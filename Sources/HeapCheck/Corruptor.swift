@@ -15,6 +15,8 @@ public final class Corruptor {
     static let foreignSize = 0x10000
     var writes: [InjectedWrite] = []
     var random = SplitMix64(seed: 0)
+    /// The threads besides the injecting one, during an injection.
+    var others: [MallocThread] = []
     private var nextID: UInt64 = 1 << 62
 
     public init() {
@@ -27,12 +29,24 @@ public final class Corruptor {
 
     /// Injects `kind` through `thread` of `set`; `seed` chooses sizes, offsets and values.
     /// Throws `InjectionSetUpFailure` when the model does not give the blocks the kind's
-    /// recipe needs.
+    /// recipe needs, or the kind needs more threads (`CorruptionKind.minimumThreads`).
     public func inject(_ kind: CorruptionKind, into set: ArenaSet, thread: MallocThread, ledger: inout Ledger, seed: UInt64) throws -> Injection {
+        try inject(kind, into: set, threads: [thread], ledger: &ledger, seed: seed)
+    }
+
+    /// Injects `kind` through `threads[0]` of `set`; a kind that works across threads
+    /// (`CorruptionKind.minimumThreads` 2) takes the other thread from `threads[1]`.
+    /// The threads must be distinct and attached to `set`.
+    public func inject(_ kind: CorruptionKind, into set: ArenaSet, threads: [MallocThread], ledger: inout Ledger, seed: UInt64) throws -> Injection {
+        guard threads.count >= kind.minimumThreads else {
+            throw InjectionSetUpFailure(description: "\(kind.rawValue) needs \(kind.minimumThreads) threads, given \(threads.count)")
+        }
         writes = []
         random = SplitMix64(seed: seed ^ 0x5EED_C0DE)
+        others = Array(threads.dropFirst())
+        defer { others = [] }
         foreign.initializeMemory(as: UInt8.self, repeating: 0, count: Corruptor.foreignSize)
-        let (summary, followUp) = try run(kind, set, thread, &ledger)
+        let (summary, followUp) = try run(kind, set, threads[0], &ledger)
         return Injection(kind: kind, summary: summary, writes: writes, followUp: followUp)
     }
 

@@ -78,7 +78,7 @@ public struct Scenario: Sendable, Codable, Equatable {
         "house-of-spirit", "unsafe-unlink", "poison-null-byte", "overlapping-chunks",
         "overlapping-inuse", "house-of-force", "top-shrink", "unsorted-bk", "large-nextsize",
         "arena-flag", "tcache-count", "use-after-free-write", "overflow-into-next",
-        "canary-scribble", "mmap-size",
+        "canary-scribble", "mmap-size", "cross-thread-double-free", "remote-tcache-write",
     ]
 
     /// The most worker threads a run may have.

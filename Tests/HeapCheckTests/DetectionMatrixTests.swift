@@ -3,7 +3,8 @@ import HeapCheck
 import Testing
 
 /// Every kind of the corruption corpus, on many seeds, each on a fresh model with some
-/// history (odd seeds on a non-main arena): a check that catches the kind (its row of
+/// history (odd seeds on a non-main arena; a cross-thread kind on two threads, the
+/// injecting one by turns the first and the second): a check that catches the kind (its row of
 /// the corpus table, `CorruptionKind.caughtBy`) must fire, every time, either the
 /// checker at the phase's end or the model's runtime checks on the call the corruption
 /// implies. The test prints the matrix: kind x catching invariant or glibc message, and
@@ -47,14 +48,15 @@ import Testing
 
     /// One injection on a fresh model: what the checker and the runtime checks reported.
     static func inject(_ kind: CorruptionKind, seed: UInt64) -> (invariants: [InvariantID], messages: [String], summary: String) {
-        let w = RandomWorkload(seed: seed, threads: seed % 2 == 0 ? 1 : 2, maxLive: 60, coverage: .whole)
+        let w = RandomWorkload(seed: seed, threads: max(kind.minimumThreads, seed % 2 == 0 ? 1 : 2), maxLive: 60, coverage: .whole)
         w.run(80)
         let checker = HeapChecker()
         let baseline = checker.check(w.set, ledgers: [w.ledger])
         #expect(baseline.isSound, "seed \(seed) before the injection: \(baseline)")
         let corruptor = Corruptor()
-        let thread = w.threads.last!
-        let injection = try! corruptor.inject(kind, into: w.set, thread: thread, ledger: &w.ledger, seed: seed)
+        let thread = seed % 2 == 0 ? w.threads.first! : w.threads.last!
+        let others = w.threads.filter { $0.number != thread.number }
+        let injection = try! corruptor.inject(kind, into: w.set, threads: [thread] + others, ledger: &w.ledger, seed: seed)
         let report = checker.check(w.set, ledgers: [w.ledger], logs: [w.log])
         if w.set.violations.isEmpty, let followUp = injection.followUp {
             followUp.run(on: thread, ledger: &w.ledger)

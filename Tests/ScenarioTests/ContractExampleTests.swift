@@ -207,8 +207,8 @@ import Testing
         // The contract's top-level keys, and check_content, which the project added.
         #expect(Scenario.knownKeys[""] == ["name", "description", "seed", "target", "tunables", "threads", "check",
                                            "check_content", "phases", "expect"])
-        #expect(Scenario.corruptionKinds.count == 19)
-        #expect(Set(Scenario.corruptionKinds).count == 19)
+        #expect(Scenario.corruptionKinds.count == 21)
+        #expect(Set(Scenario.corruptionKinds).count == 21)
         #expect(Scenario.knownKeys["phases[]"]!.contains("inject"))
     }
 }
