@@ -56,7 +56,7 @@ let package = Package(
             ]
         ),
         // `arenastress analyze`: a program's trace replayed per configuration, where its memory stays.
-        .target(name: "TraceAnalysis", dependencies: ["ArenaModel", "Fidelity", "HeapCheck", "Reporting", "Targets"]),
+        .target(name: "TraceAnalysis", dependencies: ["ArenaModel", "ArenaStress", "Contention", "Fidelity", "HeapCheck", "Reporting", "Targets"]),
         // `arenastress bench`: the workloads, the threaded and lock workloads, the runner and its report.
         .target(
             name: "Bench",

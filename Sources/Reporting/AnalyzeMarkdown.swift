@@ -56,6 +56,22 @@ public enum AnalyzeMarkdown {
             m.append("### At the end")
             m.append("")
             m += arenaTable(c.atEnd, trimmable: true)
+            if let k = c.concurrent {
+                m.append("")
+                m.append("### The trace's threads at once (--concurrent)")
+                m.append("")
+                m.append("\(k.threads) threads, each on a pthread of its own\(k.pinningFailures > 0 ? " (\(k.pinningFailures) not pinned)" : ", pinned"); "
+                         + "\(k.arenas) arena\(k.arenas == 1 ? "" : "s"), final held \(Format.bytes(k.finalHeldBytes)), \(String(format: "%.0f", k.nsPerOp)) ns/op. "
+                         + "Which arena a thread gets depends on when it gets there, so these figures may change from run to run.")
+                m.append("")
+                m.append(table(["arena", "acquisitions", "contended", "contended share", "owner changes", "wait p50", "wait p99", "wait max"],
+                               k.locks.map { l in
+                                   ["\(l.arena)", "\(l.acquisitions)", "\(l.contended)",
+                                    l.acquisitions == 0 ? "-" : String(format: "%.4f", Double(l.contended) / Double(l.acquisitions)),
+                                    "\(l.ownerChanges)", l.waitP50Nanoseconds.map { "\($0) ns" } ?? "-",
+                                    l.waitP99Nanoseconds.map { "\($0) ns" } ?? "-", l.waitMaxNanoseconds.map { "\($0) ns" } ?? "-"]
+                               }))
+            }
         }
         return m.joined(separator: "\n") + "\n"
     }

@@ -87,6 +87,9 @@ public struct AnalyzedConfiguration: Sendable, Codable, Equatable {
     public var atEnd: [ArenaMemory]
     /// The real allocators' replays of the trace under this configuration.
     public var real: [RealReplay]
+    /// The model replayed with the trace's threads at once (`--concurrent`): each arena's
+    /// lock use, the contention the program itself makes. Absent without `--concurrent`.
+    public var concurrent: ConcurrentReplayFigures?
 
     public init(name: String, tunables: String, arenas: Int, peakHeldBytes: Int, peakOp: Int, finalHeldBytes: Int,
                 finalInUseBytes: Int, finalResidentBytes: Int?, finalLiveBytes: Int, finalMmappedBytes: Int, peakLiveBytes: Int, kernelRequests: Int,
@@ -233,5 +236,55 @@ public struct RealReplay: Sendable, Codable, Equatable {
         self.finalResidentBytes = finalResidentBytes
         self.arenas = arenas
         self.finalHeldBytes = finalHeldBytes
+    }
+}
+
+/// The model's concurrent replay of a trace (`analyze --concurrent`): each trace thread
+/// on a pinned pthread of its own, so its figures depend on scheduling, unlike the
+/// sequential replay's.
+public struct ConcurrentReplayFigures: Sendable, Codable, Equatable {
+    /// Trace threads run, and how many of them could not be pinned to their CPU.
+    public var threads: Int
+    public var pinningFailures: Int
+    /// Arenas the model created, and bytes held at the end.
+    public var arenas: Int
+    public var finalHeldBytes: Int
+    /// Wall time of the replay over its ops (every thread started).
+    public var nsPerOp: Double
+    /// Each arena's lock, by arena number (0 the main arena).
+    public var locks: [ArenaLockFigures]
+
+    public init(threads: Int, pinningFailures: Int, arenas: Int, finalHeldBytes: Int, nsPerOp: Double, locks: [ArenaLockFigures]) {
+        self.threads = threads
+        self.pinningFailures = pinningFailures
+        self.arenas = arenas
+        self.finalHeldBytes = finalHeldBytes
+        self.nsPerOp = nsPerOp
+        self.locks = locks
+    }
+}
+
+/// One arena lock's use over a concurrent replay.
+public struct ArenaLockFigures: Sendable, Codable, Equatable {
+    public var arena: Int
+    /// Times the lock was taken, and of those, the times a thread found it held and waited.
+    public var acquisitions: Int
+    public var contended: Int
+    /// Hand-overs from one thread to another.
+    public var ownerChanges: Int
+    /// Waits of the contended acquisitions, in nanoseconds (nil for none).
+    public var waitP50Nanoseconds: UInt64?
+    public var waitP99Nanoseconds: UInt64?
+    public var waitMaxNanoseconds: UInt64?
+
+    public init(arena: Int, acquisitions: Int, contended: Int, ownerChanges: Int, waitP50Nanoseconds: UInt64?,
+                waitP99Nanoseconds: UInt64?, waitMaxNanoseconds: UInt64?) {
+        self.arena = arena
+        self.acquisitions = acquisitions
+        self.contended = contended
+        self.ownerChanges = ownerChanges
+        self.waitP50Nanoseconds = waitP50Nanoseconds
+        self.waitP99Nanoseconds = waitP99Nanoseconds
+        self.waitMaxNanoseconds = waitMaxNanoseconds
     }
 }

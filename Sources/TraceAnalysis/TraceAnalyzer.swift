@@ -112,7 +112,7 @@ public enum TraceAnalyzer {
                           finalHeldBytes: isGlibc ? measured.glibcHeld : nil)
     }
 
-    private static func now() -> Int {
+    static func now() -> Int {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return t.tv_sec &* 1_000_000_000 &+ t.tv_nsec

@@ -19,7 +19,9 @@ struct AnalyzeCommand: ParsableCommand {
             replays the trace in a child process of its own (glibc-replay --measure; glibc under \
             GLIBC_TUNABLES for the configuration, a peer preloaded with LD_PRELOAD). Writes \
             report.json, report.md, index.html and a memory chart per configuration under \
-            REPORTS/analyze/<trace name>/<time>/ and prints a summary. If TRACE.callers exists \
+            REPORTS/analyze/<trace name>/<time>/ and prints a summary. --concurrent adds a replay \
+            on the model with each trace thread on a pinned pthread of its own (a free waits for \
+            its malloc): each arena lock's acquisitions, contended ones and waits. If TRACE.callers exists \
             (`LINE CALLER` lines), reports name the caller of the block that keeps a heap's top \
             from shrinking.
             """)
@@ -36,6 +38,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("target"),
             help: "Comma list of allocators: model (always replayed), glibc, jemalloc, mimalloc, tcmalloc, or 'all'.")
     var target = "model,glibc"
+
+    @Flag(help: "Also replay on the model with the trace's threads at once, each on a pinned pthread: each arena lock's contention.")
+    var concurrent = false
 
     @Flag(help: "Print the report (JSON) on standard output; everything else goes to standard error.")
     var json = false
@@ -105,6 +110,14 @@ struct AnalyzeCommand: ParsableCommand {
         for configuration in configurations {
             say("\(configuration.name): replaying on the model", always: false)
             var result = TraceAnalyzer.model(source, configuration)
+            if concurrent {
+                say("\(configuration.name): replaying on the model, the trace's threads at once", always: false)
+                do {
+                    result.concurrent = try TraceAnalyzer.concurrent(source, configuration)
+                } catch {
+                    try TraceCommands.fail("arenastress: \(file): the concurrent replay stopped: \(error)", status: 2)
+                }
+            }
             for target in real {
                 say("\(configuration.name): replaying on \(target)", always: false)
                 switch glibcReplay {

@@ -22,6 +22,14 @@ enum AnalyzeSummary {
                              + "(\(r.startResidentBytes.map(Format.bytes) ?? "-") before the first op), "
                              + "\(r.nsPerOp.map { String(format: "%.0f", $0) } ?? "-") ns/op")
             }
+            if let k = c.concurrent {
+                lines.append("  model, threads at once: \(k.arenas) arena\(k.arenas == 1 ? "" : "s"), final held \(Format.bytes(k.finalHeldBytes)), "
+                             + "\(String(format: "%.0f", k.nsPerOp)) ns/op\(k.pinningFailures > 0 ? ", \(k.pinningFailures) threads not pinned" : "")")
+                for l in k.locks {
+                    lines.append("    arena \(l.arena) lock: \(l.acquisitions) acquisitions, \(l.contended) contended"
+                                 + (l.waitP99Nanoseconds.map { ", wait p50 \(l.waitP50Nanoseconds ?? 0) ns, p99 \($0) ns" } ?? ""))
+                }
+            }
             for a in c.atEnd {
                 let f = a.free
                 let sitting = [("tcache", f.tcache), ("fastbins", f.fastbins), ("unsorted", f.unsorted), ("small", f.small),

@@ -44,6 +44,21 @@ import TraceAnalysis
         }
     }
 
+    /// --concurrent: under arena_max 1 every thread's ops go through the main arena's
+    /// lock, whatever the scheduling, so the one arena there is takes every lock use.
+    @Test func theConcurrentReplayCountsEachArenaLock() throws {
+        let source = try TraceSource(path: Self.twoArenas)
+        let one = try TraceAnalyzer.concurrent(source, Self.configuration(arenaMax: 1, source.trace))
+        #expect(one.arenas == 1)
+        #expect(one.threads == source.threads)
+        #expect(one.locks.map(\.arena) == [0])
+        #expect((one.locks.first?.acquisitions ?? 0) > 0)
+        #expect(one.locks.allSatisfy { $0.contended <= $0.acquisitions })
+        let eight = try TraceAnalyzer.concurrent(source, Self.configuration(arenaMax: 8, source.trace))
+        #expect(eight.arenas >= 1 && eight.arenas <= 8)
+        #expect(eight.locks.allSatisfy { $0.arena < eight.arenas })
+    }
+
     /// A hole of free 64 KiB blocks between live ones: malloc_trim(0) gives back its
     /// whole pages, and the last block, made by op 19 (line 22), keeps top where it is.
     @Test func aHoleIsTrimmableAndTheBlockUnderTopIsNamed() throws {
