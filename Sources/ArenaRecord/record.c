@@ -18,6 +18,8 @@
 //   ARENASTRESS_RECORD_CALLERS "1": write FILE.callers (see writeCaller)
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 extern void *__libc_malloc(size_t);
@@ -79,6 +82,11 @@ static void flushOutput(struct output *o) {
 
 static void put(struct output *o, const char *s) {
     while (*s) o->bytes[o->used++] = *s++;
+}
+
+// At most `limit` bytes of `s`: a name or a path of arbitrary length.
+static void putLimited(struct output *o, const char *s, size_t limit) {
+    while (*s && limit--) o->bytes[o->used++] = *s++;
 }
 
 static void putNumber(struct output *o, uint64_t n) {
@@ -328,12 +336,12 @@ static void writeTunables(void) {
     }
 }
 
-// Opens FILE, or FILE.PID (FILE.PID.2, ...) when FILE is taken or `other` is set.
+// Opens FILE, or FILE.PID (read and write: a forked child copies it) (FILE.PID.2, ...) when FILE is taken or `other` is set.
 static int openTrace(const char *file, int other) {
     size_t n = strlen(file);
     if (n + 40 > sizeof tracePath) return -1;
     memcpy(tracePath, file, n + 1);
-    int fd = other ? -1 : open(tracePath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = other ? -1 : open(tracePath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     for (int k = 1; fd < 0 && k < 1000; k++) {
         char *p = tracePath + n;
         *p++ = '.';
@@ -345,7 +353,7 @@ static int openTrace(const char *file, int other) {
         }
         memcpy(p, number.bytes, number.used);
         p[number.used] = 0;
-        fd = open(tracePath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        fd = open(tracePath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST) break;
     }
     return fd;
@@ -356,7 +364,7 @@ static void openCallers(void) {
     size_t n = strlen(tracePath);
     memcpy(path, tracePath, n);
     memcpy(path + n, ".callers", 9);
-    callers.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    callers.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (callers.fd < 0) return;
     put(&callers, "arenastress-callers 1");
     endLine(&callers);
@@ -667,23 +675,103 @@ static void writeSummary(void) {
     endLine(&trace);
 }
 
-// `sym ADDRESS SYMBOL+OFFSET OBJECT` for each caller address: dladdr's nearest dynamic
-// symbol, `?` when it finds none (a static function of an executable), `?` for the
-// object outside any. Runs without the lock (dladdr takes the loader's lock, which a
-// thread in dlopen may hold while it waits for ours), on a copy of the addresses.
+// Symbols from an object's .symtab (static functions too, which dladdr cannot see):
+// the file mapped whole, one object at a time (the addresses come sorted).
+struct symbols {
+    const struct link_map *map;
+    const char *path;
+    char *file;
+    size_t size;
+    const Elf64_Sym *symbols;
+    size_t count;
+    const char *names;
+    size_t namesSize;
+};
+
+static void loadSymbols(struct symbols *s, const struct link_map *map, const char *path) {
+    if (s->file) munmap(s->file, s->size);
+    memset(s, 0, sizeof *s);
+    s->map = map;
+    s->path = path;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    off_t size = lseek(fd, 0, SEEK_END);
+    void *file = size > (off_t)sizeof(Elf64_Ehdr) ? mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (file == MAP_FAILED) return;
+    s->file = file;
+    s->size = (size_t)size;
+    const Elf64_Ehdr *e = file;
+    if (memcmp(e->e_ident, ELFMAG, SELFMAG) != 0 || e->e_ident[EI_CLASS] != ELFCLASS64 || e->e_shentsize != sizeof(Elf64_Shdr) ||
+        e->e_shoff > s->size || (s->size - e->e_shoff) / sizeof(Elf64_Shdr) < e->e_shnum)
+        return;
+    const Elf64_Shdr *sections = (const Elf64_Shdr *)(s->file + e->e_shoff);
+    for (unsigned i = 0; i < e->e_shnum; i++) {
+        const Elf64_Shdr *t = &sections[i];
+        if (t->sh_type != SHT_SYMTAB || t->sh_link >= e->e_shnum || t->sh_offset > s->size ||
+            t->sh_size > s->size - t->sh_offset)
+            continue;
+        const Elf64_Shdr *n = &sections[t->sh_link];
+        if (n->sh_offset > s->size || n->sh_size > s->size - n->sh_offset) continue;
+        s->symbols = (const Elf64_Sym *)(s->file + t->sh_offset);
+        s->count = t->sh_size / sizeof(Elf64_Sym);
+        s->names = s->file + n->sh_offset;
+        s->namesSize = n->sh_size;
+    }
+}
+
+// The function of .symtab that holds `value` (an address in the file's terms).
+static const Elf64_Sym *functionAt(const struct symbols *s, uint64_t value) {
+    for (size_t i = 0; i < s->count; i++) {
+        const Elf64_Sym *y = &s->symbols[i];
+        if (ELF64_ST_TYPE(y->st_info) == STT_FUNC && y->st_shndx != SHN_UNDEF && y->st_value <= value &&
+            value - y->st_value < y->st_size && y->st_name < s->namesSize && y->st_name)
+            return y;
+    }
+    return NULL;
+}
+
+static void sortAddresses(uint64_t *a, size_t n) {
+    for (size_t gap = n / 2; gap > 0; gap /= 2)
+        for (size_t i = gap; i < n; i++)
+            for (size_t j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
+                uint64_t t = a[j];
+                a[j] = a[j - gap];
+                a[j - gap] = t;
+            }
+}
+
+// `sym ADDRESS SYMBOL+OFFSET OBJECT` for each caller address: the function of the
+// object's .symtab that holds it, else dladdr's nearest dynamic symbol, else
+// `?+OFFSET` from the object's start; `? ?` outside any object. The main program is
+// named by /proc/self/exe. Runs without the lock (dladdr takes the loader's lock,
+// which a thread in dlopen may hold while it waits for ours), on a copy of the addresses.
 static void resolveCallers(uint64_t *addresses, size_t count) {
     struct output *o = mapZeroed(sizeof *o);
     if (!o) return;
     o->fd = callers.fd;
+    static char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    struct symbols symbols = {0};
+    sortAddresses(addresses, count);
     for (size_t i = 0; i < count; i++) {
         Dl_info info;
+        struct link_map *map = NULL;
         uint64_t address = addresses[i] == 1 ? 0 : addresses[i];
         put(o, "sym ");
         putHex(o, address);
         put(o, " ");
-        if (address && dladdr((void *)(uintptr_t)address, &info) && info.dli_fname) {
-            if (info.dli_sname && info.dli_saddr) {
-                put(o, info.dli_sname);
+        if (address && dladdr1((void *)(uintptr_t)address, &info, (void **)&map, RTLD_DL_LINKMAP) && map) {
+            const char *path = map->l_name && *map->l_name ? map->l_name : exe;
+            if (symbols.map != map) loadSymbols(&symbols, map, path);
+            const Elf64_Sym *function = functionAt(&symbols, address - map->l_addr);
+            if (function) {
+                putLimited(o, symbols.names + function->st_name, 2048);
+                put(o, "+");
+                putHex(o, address - map->l_addr - function->st_value);
+            } else if (info.dli_sname && info.dli_saddr) {
+                putLimited(o, info.dli_sname, 2048);
                 put(o, "+");
                 putHex(o, address - (uint64_t)(uintptr_t)info.dli_saddr);
             } else {
@@ -691,13 +779,14 @@ static void resolveCallers(uint64_t *addresses, size_t count) {
                 putHex(o, address - (uint64_t)(uintptr_t)info.dli_fbase);
             }
             put(o, " ");
-            put(o, *info.dli_fname ? info.dli_fname : "?");
+            putLimited(o, *path ? path : "?", 2048);
         } else {
             put(o, "? ?");
         }
         o->bytes[o->used++] = '\n';
-        if (o->used >= FLUSH_AT - 8192) flushOutput(o);
+        if (o->used >= BUFFER_SIZE - 8192) flushOutput(o);
     }
+    if (symbols.file) munmap(symbols.file, symbols.size);
     flushOutput(o);
     munmap(o, sizeof *o);
 }
@@ -707,6 +796,17 @@ static uint64_t summaryLine;  // the line after the last summary
 static void finish(void) {
     if (inside) return;
     inside = 1;
+    // Threads whose key destructor ran are ending: give them up to a second to be
+    // gone (the lock free meanwhile, for their last frees), so that their exits are in.
+    for (int waited = 0; waited < 1000; waited++) {
+        pthread_mutex_lock(&lock);
+        if (state == RECORDING && pendingCount && getpid() == ownPid) writeGoneExits();
+        int left = state == RECORDING ? pendingCount : 0;
+        pthread_mutex_unlock(&lock);
+        if (!left) break;
+        struct timespec millisecond = {0, 1000000};
+        nanosleep(&millisecond, NULL);
+    }
     pthread_mutex_lock(&lock);
     // A vfork child shares our memory; nothing happened since an earlier finish.
     if (state != RECORDING || getpid() != ownPid || (finished && lineNumber == summaryLine)) {
