@@ -19,35 +19,34 @@ enum RecordedTraces {
     }
 
     /// "N ops, T threads, K frees skipped" and what else the closing comment counts,
-    /// read from the trace at `path` without parsing it all (it may be gigabytes).
+    /// read from the trace at `path` line by line, without parsing it (it may be gigabytes).
     static func summary(of path: String) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot read it" }
-        defer { try? handle.close() }
-        var ops = 0, threads = 0, atLineStart = true, inComment = false, thread = 0, inNumber = false
-        var lastLine: [UInt8] = [], skipped = ""
-        while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty {
-            data.withUnsafeBytes { bytes in for byte in bytes {
-                if atLineStart {
-                    inComment = byte == UInt8(ascii: "#")
-                    inNumber = UInt8(ascii: "0")...UInt8(ascii: "9") ~= byte
-                    thread = 0
-                    if inNumber { ops += 1 }
-                    lastLine.removeAll(keepingCapacity: true)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "cannot read it" }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return "cannot read it" }
+        let size = Int(info.st_size)
+        guard size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return "empty" }
+        defer { munmap(base, size) }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        var ops = 0, threads = 0, skipped = ""
+        var at = 0
+        while at < size {
+            let end = memchr(bytes + at, 0x0a, size - at).map { $0.assumingMemoryBound(to: UInt8.self) - bytes } ?? size
+            if bytes[at] == UInt8(ascii: "#") {
+                let line = String(decoding: UnsafeBufferPointer(start: bytes + at, count: end - at), as: UTF8.self)
+                if line.hasPrefix("# skipped: ") { skipped = String(line.dropFirst("# skipped: ".count)) }
+            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[at]) {
+                ops += 1
+                var thread = 0, i = at
+                while i < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) {
+                    thread = thread &* 10 &+ Int(bytes[i] &- UInt8(ascii: "0"))
+                    i += 1
                 }
-                atLineStart = byte == UInt8(ascii: "\n")
-                if inComment && !atLineStart { lastLine.append(byte) }
-                if inNumber {
-                    if UInt8(ascii: "0")...UInt8(ascii: "9") ~= byte {
-                        thread = thread &* 10 &+ Int(byte - UInt8(ascii: "0"))
-                    } else {
-                        inNumber = false
-                        threads = max(threads, thread &+ 1)
-                    }
-                }
-                if atLineStart && inComment && lastLine.starts(with: Array("# skipped: ".utf8)) {
-                    skipped = String(decoding: lastLine.dropFirst("# skipped: ".count), as: UTF8.self)
-                }
-            } }
+                threads = max(threads, thread &+ 1)
+            }
+            at = end + 1
         }
         var text = "\(ops) ops, \(threads) thread\(threads == 1 ? "" : "s")"
         var counts: [String: String] = [:]
