@@ -174,7 +174,7 @@ static uint32_t freeSlotCount, nextSlot;
 static int outOfSlots;
 
 static int growTable(void) {
-    size_t capacity = tableCapacity ? tableCapacity * 2 : 1 << 16;
+    size_t capacity = tableCapacity ? tableCapacity * 2 : 1 << 10;
     struct entry *entries = mapZeroed(capacity * sizeof *entries);
     if (!entries) return 0;
     for (size_t i = 0; i < tableCapacity; i++) {
@@ -391,27 +391,27 @@ static void forkPrepare(void);
 static void forkParent(void);
 static void forkChild(void);
 
-static void setUp(void) {
+// What the process does: RECORDING (its trace open) or PASSING.
+static int setUp(void) {
     const char *file = getenv("ARENASTRESS_RECORD_FILE");
-    state = PASSING;
-    if (!file || !*file) return;
+    if (!file || !*file) return PASSING;
     ownPid = getpid();
     recordAll = getenv("ARENASTRESS_RECORD_ALL") && getenv("ARENASTRESS_RECORD_ALL")[0] == '1';
     recordCallers = getenv("ARENASTRESS_RECORD_CALLERS") && getenv("ARENASTRESS_RECORD_CALLERS")[0] == '1';
     const char *parent = getenv("ARENASTRESS_RECORD_PARENT");
     int launched = !parent || strtol(parent, NULL, 10) == (long)getppid();
-    if (!launched && !recordAll) return;
+    if (!launched && !recordAll) return PASSING;
     freeSlots = mapZeroed((size_t)SLOT_LIMIT * sizeof *freeSlots);
-    if (!freeSlots || !growTable()) return;
-    if (strlen(file) >= sizeof basePath) return;
+    if (!freeSlots || !growTable()) return PASSING;
+    if (strlen(file) >= sizeof basePath) return PASSING;
     memcpy(basePath, file, strlen(file) + 1);
     trace.fd = openTrace(basePath, !launched);
-    if (trace.fd < 0) return;
+    if (trace.fd < 0) return PASSING;
     if (recordCallers) openCallers();
-    if (pthread_key_create(&threadKey, threadEnds) != 0) return;
+    if (pthread_key_create(&threadKey, threadEnds) != 0) return PASSING;
     pthread_atfork(forkPrepare, forkParent, forkChild);
     writeHeader();
-    state = RECORDING;
+    return RECORDING;
 }
 
 // Each call: begin takes the lock (false: pass the call straight to glibc), the
@@ -422,11 +422,13 @@ static int begin(void) {
         if (state == RECORDING) __atomic_fetch_add(&unrecorded, 1, __ATOMIC_RELAXED);
         return 0;
     }
+    // A process that is not recorded never takes the lock again.
+    if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == PASSING) return 0;
     inside = 1;
     pthread_mutex_lock(&lock);
     if (state == UNSET) {
         int saved = errno;
-        setUp();
+        __atomic_store_n(&state, setUp(), __ATOMIC_RELEASE);
         errno = saved;
     }
     if (state != RECORDING) {
