@@ -48,6 +48,10 @@ struct RecordCommand: ParsableCommand {
             try TraceCommands.fail("arenastress: no recording library at \(libraryPath): build it with make build (or make release)", status: 2)
         }
         let file = Self.absolute(output ?? (URL(fileURLWithPath: command[0]).lastPathComponent + ".trace"))
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        guard access(directory, W_OK | X_OK) == 0 else {
+            try TraceCommands.fail("arenastress: cannot write a trace in \(directory): \(String(cString: strerror(errno)))", status: 2)
+        }
         // The first image of the program creates the file afresh (O_EXCL).
         for stale in [file, file + ".callers"] where unlink(stale) != 0 && errno != ENOENT {
             try TraceCommands.fail("arenastress: cannot replace \(stale): \(String(cString: strerror(errno)))", status: 2)
