@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,12 +64,32 @@ static int nextThread;
 
 // Output: one buffer each for the trace and the callers file.
 
-struct output { int fd; size_t used; uint64_t written; char bytes[BUFFER_SIZE]; };
-static struct output trace = {-1, 0, 0, {0}}, callers = {-1, 0, 0, {0}};
+struct output { int fd; size_t used; uint64_t written; dev_t device; ino_t inode; char bytes[BUFFER_SIZE]; };
+static struct output trace = {.fd = -1}, callers = {.fd = -1};
 static uint64_t lineNumber;  // the trace's lines so far
 static char tracePath[4096], basePath[4096];
 
+// Our descriptors sit high (a program rarely opens 900 files) and are checked at each
+// flush: a program that closes every descriptor and opens another file under the same
+// number must not get trace lines in it. Such a trace just ends there.
+static int keepDescriptor(struct output *o, int fd) {
+    int high = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 900) : -1;
+    if (high >= 0) {
+        close(fd);
+        fd = high;
+    }
+    struct stat info;
+    if (fd >= 0 && fstat(fd, &info) == 0) {
+        o->device = info.st_dev;
+        o->inode = info.st_ino;
+    }
+    return o->fd = fd;
+}
+
 static void flushOutput(struct output *o) {
+    struct stat info;
+    if (o->used && o->fd >= 0 && (fstat(o->fd, &info) != 0 || info.st_dev != o->device || info.st_ino != o->inode))
+        o->fd = -1;
     size_t done = 0;
     while (done < o->used && o->fd >= 0) {
         ssize_t n = write(o->fd, o->bytes + done, o->used - done);
@@ -364,8 +385,7 @@ static void openCallers(void) {
     size_t n = strlen(tracePath);
     memcpy(path, tracePath, n);
     memcpy(path + n, ".callers", 9);
-    callers.fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (callers.fd < 0) return;
+    if (keepDescriptor(&callers, open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644)) < 0) return;
     put(&callers, "arenastress-callers 1");
     endLine(&callers);
 }
@@ -405,8 +425,7 @@ static int setUp(void) {
     if (!freeSlots || !growTable()) return PASSING;
     if (strlen(file) >= sizeof basePath) return PASSING;
     memcpy(basePath, file, strlen(file) + 1);
-    trace.fd = openTrace(basePath, !launched);
-    if (trace.fd < 0) return PASSING;
+    if (keepDescriptor(&trace, openTrace(basePath, !launched)) < 0) return PASSING;
     if (recordCallers) openCallers();
     if (pthread_key_create(&threadKey, threadEnds) != 0) return PASSING;
     pthread_atfork(forkPrepare, forkParent, forkChild);
@@ -752,6 +771,8 @@ static void resolveCallers(uint64_t *addresses, size_t count) {
     struct output *o = mapZeroed(sizeof *o);
     if (!o) return;
     o->fd = callers.fd;
+    o->device = callers.device;
+    o->inode = callers.inode;
     static char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
@@ -889,7 +910,7 @@ static void forkChild(void) {
         if (recordAll) {
             ownPid = getpid();
             pendingCount = 0;  // the parent's threads are gone here, without an exit
-            trace.fd = openTrace(basePath, 1);
+            keepDescriptor(&trace, openTrace(basePath, 1));
             if (trace.fd >= 0) {
                 copyFile(parentTrace, trace.fd, trace.written, trace.bytes);
                 if (parentCallers >= 0) {
