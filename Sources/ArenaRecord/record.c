@@ -59,7 +59,7 @@ static TLS int threadNumber = -1;
 static TLS pid_t threadTid;
 
 // Counts for the closing comment.
-static uint64_t skippedFrees, skippedReallocs, unrecordable, unrecorded, ops;
+static uint64_t skippedFrees, skippedReallocs, unrecordable, unrecorded;
 static int nextThread;
 
 // Output: one buffer each for the trace and the callers file.
@@ -476,7 +476,6 @@ static void startOp(const char *name, const void *caller) {
     putNumber(&trace, (uint64_t)threadNumber);
     put(&trace, " ");
     put(&trace, name);
-    ops++;
 }
 
 static void putArgument(uint64_t n) {
@@ -493,7 +492,7 @@ static int slotsLeft(void) {
     if (freeSlotCount || nextSlot < SLOT_LIMIT - 1) return 1;
     if (!outOfSlots) {
         outOfSlots = 1;
-        put(&trace, "# recording stops: more than 2^24 blocks alive");
+        put(&trace, "# more than 2^24 blocks alive: calls that return one are not recorded (counted as unrecorded)");
         endLine(&trace);
     }
     return 0;
