@@ -498,6 +498,13 @@ static int slotsLeft(void) {
     return 0;
 }
 
+// After the line of a call that returned NULL (its slot stays empty): replays compute
+// it themselves, a reader of the trace cannot.
+static void writeNull(void) {
+    put(&trace, "# null");
+    endLine(&trace);
+}
+
 // An op that fills a slot: malloc, calloc, memalign.
 static void recordNew(const char *name, uint64_t a, uint64_t b, int arguments, void *p, const void *caller) {
     if (a > MAX_NUMBER || b > MAX_NUMBER) {
@@ -516,6 +523,7 @@ static void recordNew(const char *name, uint64_t a, uint64_t b, int arguments, v
     putArgument(slot);
     endLine(&trace);
     fill(p);
+    if (!p) writeNull();
 }
 
 static void recordFree(void *p, const void *caller) {
@@ -563,6 +571,8 @@ static void recordRealloc(void *old, size_t size, void *p, const void *caller) {
     } else if (p && p != old) {
         removeBlock(old);
         insertBlock(p, (uint32_t)slot);
+    } else if (!p) {
+        writeNull();  // the old block stays
     }
 }
 

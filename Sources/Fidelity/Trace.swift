@@ -34,7 +34,8 @@ import Glibc
 ///
 /// A trace `arenastress record` wrote (Sources/ArenaRecord/record.c) has the comments
 /// `# recorded by arenastress record: pid PID, EXECUTABLE`, `# tunables:` from the
-/// program's environment, `# forked: pid CHILD from pid PARENT after line L` in a forked
+/// program's environment, `# null` after an op whose call returned NULL,
+/// `# forked: pid CHILD from pid PARENT after line L` in a forked
 /// child's, and last `# skipped: frees=N reallocs=N unrecordable=N unrecorded=N` (calls
 /// that went to glibc but are not in the trace); README's "Bring your own program: record".
 ///

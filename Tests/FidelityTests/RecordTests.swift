@@ -12,6 +12,7 @@ import Testing
         #define _GNU_SOURCE
         #include <malloc.h>
         #include <pthread.h>
+        #include <stddef.h>
         #include <stdint.h>
         #include <stdlib.h>
         #include <string.h>
@@ -41,6 +42,7 @@ import Testing
             if (realloc(a, 0) != NULL) _exit(9);
             free(c); free(m); free(v); free(pv); free(al); free(me); free(ra);
             malloc_trim(0);
+            if (malloc(PTRDIFF_MAX) != NULL) _exit(9);
         }
 
         static void *worker(void *argument) {
@@ -190,8 +192,13 @@ import Testing
             "0 realloc 0 s1",
             "0 free s3", "0 free s4", "0 free s5", "0 free s6", "0 free s7", "0 free s8", "0 free s9",
             "0 trim 0",
+            "0 malloc 9223372036854775807 s9",  // NULL: the slot stays empty
             "0 malloc 7772 s9",  // the slot freed last is reused first
         ])
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let null = try #require(lines.firstIndex { $0.hasPrefix("0 malloc 9223372036854775807 ") })
+        #expect(lines[null + 1] == "# null")
+        #expect(lines.filter { $0 == "# null" }.count == 1)
         #expect(trace.comments.last == "skipped: frees=0 reallocs=0 unrecordable=0 unrecorded=0")
         #expect(trace.comments.contains { $0.hasPrefix("recorded by arenastress record: pid ") && $0.hasSuffix(bench.program) })
     }
