@@ -17,8 +17,8 @@ help:
 	@echo "make instructions  callgrind instructions per malloc+free pair, model vs glibc"
 	@echo "make fidelity      the model against this machine's glibc, op by op (FIDELITY_ARGS=... for options)"
 	@echo "make fuzz          mutated scenarios, traces, reports and command lines (FUZZ_SECONDS=60 FUZZ_SEED=N FUZZ_ARGS=...)"
-	@echo "make build         debug build"
-	@echo "make release       release build"
+	@echo "make build         debug build (and record's preload library beside it)"
+	@echo "make release       release build (and record's preload library beside it)"
 	@echo "make clean         remove build products"
 	@echo "make deps          install the Debian packages the project needs, if missing"
 
