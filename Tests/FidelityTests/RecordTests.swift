@@ -215,6 +215,23 @@ import Testing
         }
     }
 
+    @Test func mallocSettingsOfTheEnvironmentGoWithTheTrace() throws {
+        guard let bench = try Bench.make() else { return }
+        let path = bench.directory + "/tuned.trace"
+        let run = try TestSupport.run("/usr/bin/env", [
+            "GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.mmap_threshold=65536", "MALLOC_TOP_PAD_=4096",
+            TestSupport.product("arenastress"), "record", "-o", path, "--library", bench.library, "--", bench.program, "heavy",
+        ])
+        #expect(run.status == 0, "\(run.err)")
+        let trace = try Trace.read(from: path)
+        #expect(trace.comments.contains("tunables: top_pad=4096 tcache_count=0 mmap_threshold=65536"))
+        #expect(trace.tunables.tcacheCount == 0 && trace.tunables.mmapThreshold == 65536 && trace.tunables.topPad == 4096)
+        // Both replays run under the settings the program ran with.
+        let differential = Differential(replayer: try GlibcReplayer.locate(TestSupport.product("glibc-replay")), directory: bench.directory)
+        let comparison = try differential.compare(file: path, name: "tuned")
+        #expect(comparison.identical == comparison.ops, "\(comparison.report)")
+    }
+
     @Test func fourThreadsNumberedInOrderEachEndingInExit() throws {
         guard let bench = try Bench.make() else { return }
         let (run, path) = try bench.record("threads")
