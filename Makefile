@@ -17,8 +17,8 @@ help:
 	@echo "make instructions  callgrind instructions per malloc+free pair, model vs glibc"
 	@echo "make fidelity      the model against this machine's glibc, op by op (FIDELITY_ARGS=... for options)"
 	@echo "make fuzz          mutated scenarios, traces, reports and command lines (FUZZ_SECONDS=60 FUZZ_SEED=N FUZZ_ARGS=...)"
-	@echo "make build         debug build"
-	@echo "make release       release build"
+	@echo "make build         debug build (and record's preload library beside it)"
+	@echo "make release       release build (and record's preload library beside it)"
 	@echo "make clean         remove build products"
 	@echo "make deps          install the Debian packages the project needs, if missing"
 
@@ -36,8 +36,17 @@ DEBIAN_PACKAGES := libnuma-dev valgrind libjemalloc2 libmimalloc2.0 libtcmalloc-
 deps:
 	@scripts/deps.sh $(DEBIAN_PACKAGES)
 
+# `arenastress record`'s preload library, plain C built with cc beside the executable:
+# SwiftPM would link the Swift runtime into it, and so into every recorded program.
+RECORD_LIBRARY := Sources/ArenaRecord/record.c
+RECORD_CFLAGS := -O2 -g -fPIC -shared -Wall -Wextra
+define record-library
+	$(CC) $(RECORD_CFLAGS) -o $(1)/libarenastress-record.so $(RECORD_LIBRARY) -ldl
+endef
+
 build: deps
 	swift build $(SWIFT_FLAGS)
+	$(call record-library,.build/debug)
 
 # The threading tests run a second time under ThreadSanitizer, in a build folder of
 # their own, with a shorter stress run.
@@ -46,6 +55,7 @@ THREADING_TESTS := LockTests|SchedulerTests|ModelStressTests
 
 test: deps
 	swift build --build-tests $(SWIFT_FLAGS)
+	$(call record-library,.build/debug)
 	swift test --skip-build
 	$(FUZZ_BIN) $(FUZZ_SMOKE)
 	SWIFT_FLAGS="$(SWIFT_FLAGS)" scripts/library-check.sh $(CURDIR)/.build-library-check
@@ -58,6 +68,7 @@ stress: deps
 
 release: deps
 	swift build -c release $(SWIFT_FLAGS)
+	$(call record-library,.build/release)
 
 bench: release
 	$(RELEASE_BIN) bench $(BENCH_ARGS)

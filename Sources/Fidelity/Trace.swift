@@ -32,6 +32,13 @@ import Glibc
 /// mmap_threshold, trim_threshold, top_pad, mxfast, perturb); the model gets them as
 /// its `Tunables`, glibc as `GLIBC_TUNABLES` (`GlibcReplayer`).
 ///
+/// A trace `arenastress record` wrote (Sources/ArenaRecord/record.c) has the comments
+/// `# recorded by arenastress record: pid PID, EXECUTABLE`, `# tunables:` from the
+/// program's environment, `# null` after an op whose call returned NULL,
+/// `# forked: pid CHILD from pid PARENT after line L` in a forked
+/// child's, and last `# skipped: frees=N reallocs=N unrecordable=N unrecorded=N` (calls
+/// that went to glibc but are not in the trace); README's "Bring your own program: record".
+///
 /// Version 1 (`arenastress-trace 1`, no `exit`) still reads; a trace is written as
 /// version 2.
 public struct Trace: Sendable, Equatable {
