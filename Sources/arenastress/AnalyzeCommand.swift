@@ -22,7 +22,7 @@ struct AnalyzeCommand: ParsableCommand {
             REPORTS/analyze/<trace name>/<time>/ and prints a summary. --concurrent adds a replay \
             on the model with each trace thread on a pinned pthread of its own (a free waits for \
             its malloc): each arena lock's acquisitions, contended ones and waits. If TRACE.callers exists \
-            (`LINE CALLER` lines), reports name the caller of the block that keeps a heap's top \
+            (`record --callers` writes it), reports name the caller of the block that keeps a heap's top \
             from shrinking.
             """)
 

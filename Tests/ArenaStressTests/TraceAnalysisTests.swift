@@ -64,7 +64,7 @@ import TraceAnalysis
     @Test func aHoleIsTrimmableAndTheBlockUnderTopIsNamed() throws {
         let directory = try TestSupport.scratchDirectory()
         let path = try TestSupport.file(Self.holeTrace, in: directory, named: "hole.trace")
-        try "22 make_buffer (main.c:42)\nnot a line\n".write(toFile: path + ".callers", atomically: true, encoding: .utf8)
+        try "arenastress-callers 1\nat 21 0x401000\nat 22 0x401234\nnot a line\nsym 0x401234 make_buffer+0x14 /tmp/main\n".write(toFile: path + ".callers", atomically: true, encoding: .utf8)
         let source = try TraceSource(path: path)
         #expect(source.callersPath == path + ".callers")
         let c = TraceAnalyzer.model(source, AnalysisConfiguration(name: "default", tunables: source.trace.tunables))
@@ -77,7 +77,7 @@ import TraceAnalysis
         #expect(c.atEnd[0].free.unsorted + c.atEnd[0].free.small + c.atEnd[0].free.large >= 18 * 65536)
         let keeper = try #require(c.atEnd[0].topKeepers.first)
         #expect(keeper.owner == "block" && keeper.op == 19 && keeper.line == 22 && keeper.thread == 0)
-        #expect(keeper.caller == "make_buffer (main.c:42)")
+        #expect(keeper.caller == "make_buffer+0x14 (/tmp/main)")
         #expect(keeper.size == 65536 + 16)
     }
 
