@@ -2,12 +2,12 @@ import HeapCheck
 import Reporting
 
 /// Turns a heap dump into heap maps: each heap's chunks spread over `cells` equal cells.
-enum HeapMapper {
+public enum HeapMapper {
     static let cells = 1024
 
     /// One map per heap of `dump` (mmapped chunks are not in a heap and not drawn), and
     /// the largest free chunk in a bin or tcache.
-    static func maps(_ dump: HeapDump) -> (maps: [HeapMap], largestFree: Int) {
+    public static func maps(_ dump: HeapDump) -> (maps: [HeapMap], largestFree: Int) {
         var maps: [HeapMap] = []
         var largest = 0
         var group: [ChunkSpan] = []

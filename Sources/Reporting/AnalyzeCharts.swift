@@ -6,8 +6,23 @@ public enum AnalyzeCharts {
         "memory-" + String(configuration.name.map { $0.isLetter || $0.isNumber ? $0 : "-" }) + ".svg"
     }
 
+    /// The heap map file of `configuration`: `heaps-<name>.svg`.
+    public static func heapMapFile(_ configuration: AnalyzedConfiguration) -> String {
+        "heaps-" + String(configuration.name.map { $0.isLetter || $0.isNumber ? $0 : "-" }) + ".svg"
+    }
+
     /// Every chart: its file, title and SVG text.
     public static func figures(_ report: AnalyzeReport) -> [ReportCharts.Figure] {
+        memoryFigures(report) + report.configurations.compactMap { c in
+            let rows = c.heapMapsAtPeak.map { (label: "peak: arena \($0.arena) heap \($0.heap)", map: $0) }
+                + c.heapMapsAtEnd.map { (label: "end: arena \($0.arena) heap \($0.heap)", map: $0) }
+            guard !rows.isEmpty else { return nil }
+            let title = "\(report.name), \(c.name): the model's heaps at the peak of held bytes and at the end"
+            return ReportCharts.Figure(file: heapMapFile(c), title: title, svg: HeapMapChart.svg(title: title, rows: rows))
+        }
+    }
+
+    static func memoryFigures(_ report: AnalyzeReport) -> [ReportCharts.Figure] {
         report.configurations.map { c in
             let title = "\(report.name), \(c.name): memory over the trace"
             let series = [

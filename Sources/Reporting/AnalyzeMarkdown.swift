@@ -48,6 +48,10 @@ public enum AnalyzeMarkdown {
             m.append("## \(c.name)\(c.tunables.isEmpty ? "" : " (\(c.tunables))")")
             m.append("")
             m.append("![memory over the trace](\(AnalyzeCharts.file(c)))")
+            if !c.heapMapsAtPeak.isEmpty || !c.heapMapsAtEnd.isEmpty {
+                m.append("")
+                m.append("![the heaps at the peak and at the end](\(AnalyzeCharts.heapMapFile(c)))")
+            }
             m.append("")
             m.append("### At the peak of held bytes, after op \(c.peakOp)")
             m.append("")

@@ -90,6 +90,10 @@ public struct AnalyzedConfiguration: Sendable, Codable, Equatable {
     /// The model replayed with the trace's threads at once (`--concurrent`): each arena's
     /// lock use, the contention the program itself makes. Absent without `--concurrent`.
     public var concurrent: ConcurrentReplayFigures?
+    /// Every heap of the model as a strip of cells (what fills each), at the peak of held
+    /// bytes and at the end (before the trim).
+    public var heapMapsAtPeak: [HeapMap] = []
+    public var heapMapsAtEnd: [HeapMap] = []
 
     public init(name: String, tunables: String, arenas: Int, peakHeldBytes: Int, peakOp: Int, finalHeldBytes: Int,
                 finalInUseBytes: Int, finalResidentBytes: Int?, finalLiveBytes: Int, finalMmappedBytes: Int, peakLiveBytes: Int, kernelRequests: Int,

@@ -1,6 +1,8 @@
 import ArenaModel
+import ArenaStress
 import Fidelity
 import Glibc
+import HeapCheck
 import Reporting
 import Targets
 
@@ -60,6 +62,7 @@ public enum TraceAnalyzer {
         let info = set.mallinfo2
         let views = set.arenas
         var atEnd = census.take(set, slots: replay.slots)
+        let mapsAtEnd = HeapMapper.maps(HeapChecker().dump(set)).maps
         let finalResident = ResidentPages.bytes(set.ownedRegions)
         let kernelRequests = set.osCounters.total
         let arenaCount = set.arenaCount
@@ -76,13 +79,17 @@ public enum TraceAnalyzer {
         let again = SequentialModelReplay(source.trace, tunables: configuration.tunables)
         while again.next <= peakOp && !again.isDone { again.step() }
         let atPeak = ops == 0 ? [] : census.take(again.set, slots: again.slots)
+        let mapsAtPeak = ops == 0 ? [] : HeapMapper.maps(HeapChecker().dump(again.set)).maps
 
-        return AnalyzedConfiguration(
+        var analyzed = AnalyzedConfiguration(
             name: configuration.name, tunables: configuration.tunables.traceSettings.map { "\($0.name)=\($0.value)" }.joined(separator: " "),
             arenas: arenaCount, peakHeldBytes: peakHeld, peakOp: peakOp, finalHeldBytes: info.arena + info.hblkhd,
             finalInUseBytes: info.uordblks + info.hblkhd, finalResidentBytes: finalResident, finalLiveBytes: replay.slots.liveBytes,
             finalMmappedBytes: info.hblkhd, peakLiveBytes: peakLive, kernelRequests: kernelRequests, nsPerOp: ops == 0 ? 0 : Double(elapsed) / Double(ops),
             trimmableBytes: trimmable, memory: samples, atPeak: atPeak, atEnd: atEnd)
+        analyzed.heapMapsAtPeak = mapsAtPeak
+        analyzed.heapMapsAtEnd = mapsAtEnd
+        return analyzed
     }
 
     /// The trace replayed on `target` (`glibc`, or a peer preloaded into glibc-replay) in

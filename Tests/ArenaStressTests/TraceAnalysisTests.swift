@@ -35,6 +35,10 @@ import TraceAnalysis
         #expect(eight.arenas == 3)
         #expect(eight.atEnd.map(\.arena) == [0, 1, 2])
         #expect(one.tunables.contains("arena_max=1") && eight.tunables.contains("arena_max=8"))
+        // A heap map per heap, at the end and at the peak: the main heap alone under arena_max 1.
+        #expect(one.heapMapsAtEnd.map(\.arena) == [0])
+        #expect(Set(eight.heapMapsAtEnd.map(\.arena)) == [0, 1, 2])
+        #expect(!one.heapMapsAtPeak.isEmpty && !eight.heapMapsAtPeak.isEmpty)
         for c in [one, eight] {
             #expect(c.peakHeldBytes >= c.finalHeldBytes && c.peakHeldBytes > 0)
             #expect(c.memory.last?.op == source.trace.events.count - 1)
