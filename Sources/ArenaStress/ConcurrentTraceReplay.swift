@@ -187,31 +187,18 @@ private final class ReplayState: @unchecked Sendable {
         }
     }
 
-    /// One op on its slot, as `ModelReplayer` makes it: a NULL empties the slot, a
-    /// failed realloc keeps the block, realloc (p, 0) frees it.
+    /// One op on its slot (`TraceEvent.Op.call`, as every replay makes it).
     private func run(_ op: TraceEvent.Op, _ slot: Int, _ t: MallocThread) {
-        switch op {
-        case .malloc(let size, _):
-            fill(slot, t.malloc(size), size)
-        case .calloc(let count, let size, _):
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
-            fill(slot, t.calloc(count, size), overflow ? 0 : bytes)
-        case .realloc(let size, _):
-            let p = t.realloc(slots[slot], size)
-            if p != nil || (size == 0 && slots[slot] != nil) { fill(slot, p, size) }
-        case .memalign(let alignment, let size, _):
-            fill(slot, t.memalign(alignment, size), size)
-        case .free:
-            t.free(slots[slot])
+        switch op.call(on: t, block: slots[slot])?.slot {
+        case .filled(let p, let requested):
+            slots[slot] = p
+            requests[slot] = requested
+        case .emptied:
             slots[slot] = nil
-        case .trim, .exit:
+            requests[slot] = 0
+        case .unchanged, nil:
             break
         }
-    }
-
-    private func fill(_ slot: Int, _ p: UnsafeMutableRawPointer?, _ request: Int) {
-        slots[slot] = p
-        requests[slot] = request
     }
 
     /// With every thread done: the slots that hold a block.

@@ -71,30 +71,17 @@ public final class ModelReplayer {
         if let slot = event.slot, slot >= slots.count {
             slots += Array(repeating: nil, count: slot + 1 - slots.count)
         }
-        switch event.op {
-        case .malloc(let size, let slot):
-            slots[slot] = t.malloc(size)
-            return result(slots[slot])
-        case .calloc(let count, let size, let slot):
-            slots[slot] = t.calloc(count, size)
-            return result(slots[slot])
-        case .realloc(let size, let slot):
-            let p = t.realloc(slots[slot], size)
-            // As glibc-replay: a failed realloc keeps the block; realloc (p, 0) frees it.
-            if p != nil || (size == 0 && slots[slot] != nil) { slots[slot] = p }
-            return result(p)
-        case .memalign(let alignment, let size, let slot):
-            slots[slot] = t.memalign(alignment, size)
-            return result(slots[slot])
-        case .free(let slot):
-            t.free(slots[slot])
-            slots[slot] = nil
-            return .freed(brk: brk)
-        case .trim(let pad):
-            return .trimmed(released: set.trim(pad), brk: brk)
-        case .exit:
+        guard let slot = event.slot, let (returned, change) = event.op.call(on: t, block: slots[slot]) else {
+            if case .trim(let pad) = event.op { return .trimmed(released: set.trim(pad), brk: brk) }
             return .exited(brk: brk)
         }
+        switch change {
+        case .filled(let p, _): slots[slot] = p
+        case .emptied: slots[slot] = nil
+        case .unchanged: break
+        }
+        if case .free = event.op { return .freed(brk: brk) }
+        return result(returned)
     }
 
     private var brk: Int { self.set.mainHeap?.count ?? 0 }

@@ -11,9 +11,9 @@ extension TraceAnalyzer {
     /// thread gets, and so the figures, may change from run to run; the sequential
     /// figures beside them do not. Throws when the kernel refuses a thread.
     public static func concurrent(_ source: TraceSource, _ configuration: AnalysisConfiguration) throws -> ConcurrentReplayFigures {
-        let started = now()
+        let started = monotonicNanoseconds()
         let result = try ConcurrentTraceReplay.run(source.trace, tunables: configuration.tunables)
-        let elapsed = now() &- started
+        let elapsed = monotonicNanoseconds() &- started
         let ops = source.trace.events.count
         let locks = result.lockUsesByArena.keys.sorted().map { arena -> ArenaLockFigures in
             let use = result.lockUsesByArena[arena]!

@@ -40,29 +40,18 @@ final class SequentialModelReplay {
             return
         }
         let t = thread(event.thread)
-        switch event.op {
-        case .malloc(let size, let slot):
-            slots.fill(slot, with: touch(t.malloc(size), size), bytes: size, op: index)
-        case .calloc(let count, let size, let slot):
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
-            slots.fill(slot, with: touch(t.calloc(count, size), overflow ? 0 : bytes), bytes: overflow ? 0 : bytes, op: index)
-        case .realloc(let size, let slot):
-            let p = touch(t.realloc(slots[slot], size), size)
-            // As glibc-replay: a failed realloc keeps the block; realloc (p, 0) frees it.
-            if p != nil {
-                slots.empty(slot)
-                slots.fill(slot, with: p, bytes: size, op: index)
-            } else if size == 0 && slots[slot] != nil {
-                slots.empty(slot)
-            }
-        case .memalign(let alignment, let size, let slot):
-            slots.fill(slot, with: touch(t.memalign(alignment, size), size), bytes: size, op: index)
-        case .free(let slot):
-            t.free(slots[slot])
+        guard let slot = event.slot, let (_, change) = event.op.call(on: t, block: slots[slot]) else {
+            if case .trim(let pad) = event.op { set.trim(pad) }
+            return
+        }
+        switch change {
+        case .filled(let p, let requested):
+            // A realloc's block replaces the one it came from (not a leak).
+            if case .realloc = event.op { slots.empty(slot) }
+            slots.fill(slot, with: touch(p, requested), bytes: requested, op: index)
+        case .emptied:
             slots.empty(slot)
-        case .trim(let pad):
-            set.trim(pad)
-        case .exit:
+        case .unchanged:
             break
         }
     }

@@ -1,5 +1,6 @@
 import ArenaModel
 import ArenaStress
+import Contention
 import Fidelity
 import Glibc
 import HeapCheck
@@ -42,10 +43,10 @@ public enum TraceAnalyzer {
         let set = replay.set
         var samples: [MemorySample] = []
         var peakHeld = 0, peakOp = 0, peakLive = 0
-        var elapsed = 0
+        var elapsed: UInt64 = 0
         while !replay.isDone {
             let batchEnd = min(replay.next + every, ops)
-            let started = now()
+            let started = monotonicNanoseconds()
             while replay.next < batchEnd {
                 replay.step()
                 let held = set.heldBytes
@@ -55,7 +56,7 @@ public enum TraceAnalyzer {
                 }
                 peakLive = max(peakLive, replay.slots.liveBytes)
             }
-            elapsed &+= now() &- started
+            elapsed &+= monotonicNanoseconds() &- started
             samples.append(MemorySample(op: replay.next - 1, heldBytes: set.heldBytes, residentBytes: ResidentPages.bytes(set.ownedRegions),
                                         liveBytes: replay.slots.liveBytes))
         }
@@ -117,11 +118,5 @@ public enum TraceAnalyzer {
                           startResidentBytes: measured.residentAtStart, peakResidentBytes: measured.peakResident,
                           finalResidentBytes: measured.finalResident, arenas: isGlibc ? measured.glibcArenas : nil,
                           finalHeldBytes: isGlibc ? measured.glibcHeld : nil)
-    }
-
-    static func now() -> Int {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return t.tv_sec &* 1_000_000_000 &+ t.tv_nsec
     }
 }
