@@ -41,35 +41,79 @@ public enum ResidentPages {
     }
 
     /// The memory of this process's glibc malloc: the main arena's `[heap]`, every heap of
-    /// the other arenas (HEAP_MAX_SIZE-aligned mappings whose heap_info points at an arena
-    /// in such a heap) and every mmapped chunk (an anonymous mapping whose first chunk
-    /// has IS_MMAPPED set and spans the mapping); a mapping gone before its first words
-    /// are read is left out. Nil when /proc/self/maps or /proc/self/mem is unreadable.
+    /// the other arenas and every mmapped chunk; nil when /proc/self/maps or /proc/self/mem
+    /// is unreadable.
+    ///
+    /// The kernel merges an anonymous mapping with a neighbour of the same protection and
+    /// flags, so a listed mapping may hold several of glibc's: a heap is looked for at every
+    /// HEAP_MAX_SIZE-aligned address inside one (a heap_info whose fields are a heap's), and
+    /// mmapped chunks are walked from a mapping's start while each header is one (prev_size
+    /// 0, IS_MMAPPED, a whole number of pages that fits). A mmapped chunk merged behind
+    /// other memory is not found, so the figure can be low, never high.
     public static func glibcRegions() -> [Range<UInt>]? {
-        // HEAP_MAX_SIZE on 64-bit: 2 x DEFAULT_MMAP_THRESHOLD_MAX (32 MiB).
-        let heapMax: UInt = 64 << 20
         guard let mappings = writableMappings() else { return nil }
         // A mapping listed may be gone by the time it is read (another thread of the
-        // process unmapped it): its first words are read through /proc/self/mem, where
-        // that is an error rather than a fault.
+        // process unmapped it): its words are read through /proc/self/mem, where that is
+        // an error rather than a fault.
         let memory = open("/proc/self/mem", O_RDONLY | O_CLOEXEC)
         guard memory >= 0 else { return nil }
         defer { close(memory) }
-        return mappings.compactMap { m -> Range<UInt>? in
-            if m.name == "[heap]" { return m.range }
-            guard m.name.isEmpty, m.range.count >= 32 else { return nil }
-            var head: (UInt, UInt) = (0, 0)
-            guard withUnsafeMutableBytes(of: &head, { pread(memory, $0.baseAddress, 16, off_t(Int(bitPattern: m.range.lowerBound))) }) == 16
-            else { return nil }
-            if m.range.lowerBound % heapMax == 0 {
-                // heap_info.ar_ptr: the arena, just past some heap's heap_info.
-                let arena = head.0
-                if arena != 0 && arena % heapMax != 0 && arena % heapMax < 256 { return m.range }
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        var regions: [Range<UInt>] = []
+        for m in mappings {
+            if m.name == "[heap]" { regions.append(m.range); continue }
+            guard m.name.isEmpty else { continue }
+            regions += mmappedChunks(at: m.range, memory: memory, page: page)
+            var heap = (m.range.lowerBound + heapMax - 1) / heapMax * heapMax
+            while heap < m.range.upperBound {
+                if let used = heapInfoSize(at: heap, memory: memory, page: page) {
+                    regions.append(heap..<min(heap + used, m.range.upperBound))
+                }
+                heap += heapMax
             }
-            // An mmapped chunk: prev_size (its alignment padding), then size | IS_MMAPPED.
-            let (prevSize, size) = head
-            if size & 2 != 0 && prevSize < UInt(m.range.count) && size & ~7 == UInt(m.range.count) &- prevSize { return m.range }
-            return nil
         }
+        return regions
+    }
+
+    /// HEAP_MAX_SIZE on 64-bit: 2 x DEFAULT_MMAP_THRESHOLD_MAX (32 MiB).
+    static let heapMax: UInt = 64 << 20
+
+    /// The bytes glibc made readable and writable in the heap at `address`, if a heap_info
+    /// is there: ar_ptr an arena just past some heap's heap_info, prev 0 or a heap, and
+    /// size <= mprotect_size <= HEAP_MAX_SIZE, both whole pages.
+    static func heapInfoSize(at address: UInt, memory: Int32, page: UInt) -> UInt? {
+        // struct heap_info { ar_ptr, prev, size, mprotect_size, pagesize, pad }
+        guard let info = read(5, at: address, memory: memory) else { return nil }
+        let (arena, prev, size, mprotected, pageSize) = (info[0], info[1], info[2], info[3], info[4])
+        guard arena != 0, arena % heapMax != 0, arena % heapMax < 256,
+              prev % heapMax == 0,
+              size > 0, size <= mprotected, mprotected <= heapMax,
+              size % page == 0, mprotected % page == 0,
+              pageSize >= page, pageSize & (pageSize - 1) == 0
+        else { return nil }
+        return mprotected
+    }
+
+    /// The mmapped chunks at the start of `range`, one after another.
+    static func mmappedChunks(at range: Range<UInt>, memory: Int32, page: UInt) -> [Range<UInt>] {
+        var chunks: [Range<UInt>] = []
+        var at = range.lowerBound
+        // An mmapped chunk: prev_size (its alignment padding, 0 unless memaligned), then
+        // size | IS_MMAPPED, the whole mapping.
+        while range.upperBound - at >= 32, let head = read(2, at: at, memory: memory) {
+            let (prevSize, size) = (head[0], head[1] & ~7)
+            guard prevSize == 0, head[1] & 2 != 0, size > 0, size % page == 0, size <= range.upperBound - at
+            else { break }
+            chunks.append(at..<at + size)
+            at += size
+        }
+        return chunks
+    }
+
+    /// `count` words at `address` of this process, or nil if they cannot be read.
+    static func read(_ count: Int, at address: UInt, memory: Int32) -> [UInt]? {
+        var words = [UInt](repeating: 0, count: count)
+        let bytes = words.withUnsafeMutableBytes { pread(memory, $0.baseAddress, $0.count, off_t(Int(bitPattern: address))) }
+        return bytes == count * MemoryLayout<UInt>.size ? words : nil
     }
 }

@@ -37,6 +37,40 @@ import Testing
         #expect(regions.contains { $0.contains(address) }, "0x\(String(address, radix: 16)) in none of \(regions.count) regions")
     }
 
+    @Test func glibcsHeapIsFoundInAMappingMergedWithItsNeighbour() throws {
+        // The kernel merges an anonymous mapping with a neighbour of the same protection and
+        // flags (glibc maps its heaps MAP_NORESERVE): memory of that kind placed right below
+        // a heap makes one listed mapping that no longer starts at the heap.
+        var thread = pthread_t()
+        var address: UInt = 0
+        let status = pthread_create(&thread, nil, { argument in
+            let p = malloc(1000)!
+            argument!.storeBytes(of: UInt(bitPattern: p), as: UInt.self)
+            return nil
+        }, &address)
+        try #require(status == 0)
+        pthread_join(thread, nil)
+        defer { free(UnsafeMutableRawPointer(bitPattern: address)) }
+        let heap = address & ~(ResidentPages.heapMax - 1)
+        let below = 2 * Int(sysconf(Int32(_SC_PAGESIZE)))
+        let hint = UnsafeMutableRawPointer(bitPattern: heap - UInt(below))
+        let neighbour = mmap(hint, below, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0)
+        guard let neighbour, neighbour != MAP_FAILED else {
+            print("skipped: the address below glibc's heap at 0x\(String(heap, radix: 16)) is taken (errno \(errno))")
+            return
+        }
+        defer { munmap(neighbour, below) }
+        let merged = try #require(ResidentPages.writableMappings()).contains { $0.range.lowerBound < heap && $0.range.contains(heap) }
+        guard merged else {
+            print("skipped: the kernel kept the neighbour below glibc's heap a mapping of its own")
+            return
+        }
+        let regions = try #require(ResidentPages.glibcRegions())
+        #expect(regions.contains { $0.contains(address) }, "0x\(String(address, radix: 16)) in none of \(regions.count) regions")
+        #expect(!regions.contains { $0.contains(UInt(bitPattern: neighbour)) }, "the neighbour is not glibc's")
+    }
+
     @Test func thePoolsResidentIsWhatItTouched() throws {
         let pool = PoolTarget(blockSize: 4096, capacity: 4096)
         let empty = try #require(pool.memory().residentBytes)
