@@ -104,10 +104,11 @@ extension Arena {
             t.munmapChunk(p)
             return
         }
-        let locked = haveLock || !t.g.multiThreaded
-        if !locked { lock(t) }
-        defer { if !locked { unlock(t) } }
+        // An explicit unlock, not a defer: Swift outlines a defer here as a call.
+        if haveLock || !t.g.multiThreaded { return freeToBins(p, size, t) }
+        lock(t)
         freeToBins(p, size, t)
+        unlock(t)
     }
 
     /// Pushes `p` on its fastbin with glibc's compare-and-swap loop, as frees run

@@ -9,6 +9,7 @@ import Contention
 /// else reuses one round-robin, preferring any whose lock is free right now.
 extension MallocThread {
     /// `arena_get`: the thread's arena, locked.
+    @inline(__always)
     func arenaGet(_ bytes: Int) -> Arena {
         if let a = arena {
             count(a.lock(self) ? .arenaDirect : .arenaWait)

@@ -24,7 +24,7 @@ extension ArenaSet {
     public var threadCaches: [UInt] {
         threads.withLock { blocks in
             blocks.keys.compactMap { block in
-                MallocThread(g: g, state: UnsafeMutableRawPointer(bitPattern: block)!).tcache.map { UInt(bitPattern: $0.base) }
+                MallocThread(state: UnsafeMutableRawPointer(bitPattern: block)!).tcache.map { UInt(bitPattern: $0.base) }
             }
         }
     }

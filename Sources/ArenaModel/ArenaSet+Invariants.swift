@@ -9,7 +9,7 @@ extension ArenaSet {
         var cached = Set<UInt>()
         threads.withLock { blocks in
             for block in blocks.keys {
-                let t = MallocThread(g: g, state: UnsafeMutableRawPointer(bitPattern: block)!)
+                let t = MallocThread(state: UnsafeMutableRawPointer(bitPattern: block)!)
                 guard let tc = t.tcache else { continue }
                 for i in 0..<Layout.tcacheBinCount {
                     var e = tc.entry(i)

@@ -3,13 +3,26 @@ import Contention
 /// One thread's view of the model: its tcache, its arena (`thread_arena`), its
 /// counters, and glibc's public entry points (`__libc_malloc`, `__libc_free`, ...).
 ///
-/// A `MallocThread` is a value of two raw pointers. It is valid while the `ArenaSet`
+/// A `MallocThread` is one raw pointer, its block, as glibc's thread state is one TLS
+/// base: a caller keeps it in one register. It is valid while the `ArenaSet`
 /// that attached it is alive and until `ArenaSet.detach(_:)`; it must be used by one
 /// thread at a time, as glibc's thread-local state is.
 public struct MallocThread: @unchecked Sendable {
-    let g: Globals
-    /// The thread's block: tcache, thread_arena, tcache_shutting_down, counters.
+    /// The thread's block: tcache, thread_arena, tcache_shutting_down, the lock recorder,
+    /// the model's globals, counters.
     let state: UnsafeMutableRawPointer
+
+    /// A thread of the model whose globals are `g`, in the zeroed block `state`.
+    init(g: Globals, state: UnsafeMutableRawPointer) {
+        state.storeBytes(of: g.base, toByteOffset: 32, as: UnsafeMutableRawPointer.self)
+        self.state = state
+    }
+
+    /// The thread attached in `state`.
+    init(state: UnsafeMutableRawPointer) { self.state = state }
+
+    /// The model's globals (mp_, main_arena, ...).
+    var g: Globals { @inline(__always) get { Globals(base: state.load(fromByteOffset: 32, as: UnsafeMutableRawPointer.self)) } }
 
     static let countersOffset = 64
     static let byteCount = countersOffset + Counter.allCases.count * 8

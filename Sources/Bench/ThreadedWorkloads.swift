@@ -11,6 +11,11 @@ import Targets
 /// handles are attached before the workers start and never detached (the model's set
 /// frees its threads' blocks when it goes); a repetition's time is the slowest worker's
 /// time for the measured phase.
+///
+/// Before the workers, the bench's own thread attaches too. Under glibc the process's
+/// main thread holds the main arena and every worker gets an arena of its own; the
+/// model's first attached thread takes the main arena, so without it the model's
+/// first worker would run on the main arena while glibc's runs on a heap of its own.
 enum ThreadedWorkload {
     /// The outcome of one repetition.
     struct Outcome {
@@ -31,6 +36,8 @@ enum ThreadedWorkload {
     /// (larson's main thread fills them all) and runs a fixed count, not a fixed time.
     static func larson<T: StressTarget>(_ target: T, threads: Int, ops: Int, roundOps: Int = 500_000, seed: UInt64) -> Outcome {
         let slotsPerThread = 5000
+        let mainThread = target.attach()
+        defer { target.detach(mainThread) }
         let handles = UnsafeMutablePointer<T.Handle>.allocate(capacity: threads)
         for i in 0..<threads { (handles + i).initialize(to: target.attach()) }
         let requestsBefore = target.kernelRequests()
@@ -87,6 +94,8 @@ enum ThreadedWorkload {
     /// larson before it ran larson's rounds.)
     static func remoteFree<T: StressTarget>(_ target: T, threads: Int, ops: Int, seed: UInt64) -> Outcome {
         let slotsPerThread = 5000
+        let mainThread = target.attach()
+        defer { target.detach(mainThread) }
         let handles = (0..<threads).map { _ in target.attach() }
         let requestsBefore = target.kernelRequests()
         let rings = (0..<threads).map { _ in HandoffRing(capacity: 4096) }
@@ -152,6 +161,8 @@ enum ThreadedWorkload {
     /// xmalloc on a fresh `target`: one producer allocates batches of `batch` blocks of
     /// `size` bytes and hands each to one consumer, which frees it; `ops` pairs in all.
     static func xmalloc<T: StressTarget>(_ target: T, ops: Int, batch: Int = 4096, size: Int = 64, seed: UInt64) -> Outcome {
+        let mainThread = target.attach()
+        defer { target.detach(mainThread) }
         let handles = [target.attach(), target.attach()]
         let requestsBefore = target.kernelRequests()
         let queue = HandoffRing(capacity: 8)
