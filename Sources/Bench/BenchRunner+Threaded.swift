@@ -18,9 +18,18 @@ extension BenchRunner {
         guard !targets.isEmpty else { return [] }
         let pairs = ops ?? bench.defaultOps
         var samples = [TargetName: [ThreadedSample]]()
+        // One model for all the repetitions, as glibc and the peers are one allocator for
+        // the whole process: every target starts a repetition with the heap the last one
+        // left (the warm-up's first), so none runs on memory fresh from the kernel.
+        let model = ModelTarget(tunables: Tunables(), policy: .perThread)
+        // The bench's own thread, attached first, holds the model's main arena as the
+        // process's main thread holds glibc's: the workers then get arenas of their own,
+        // as glibc's workers do, and none runs on the main arena.
+        let benchThread = model.attach()
+        defer { model.detach(benchThread) }
         for rep in 0...reps {
             for target in targets {
-                let sample = Self.measure(bench, target, pairs: pairs, seed: UInt64(rep + 1))
+                let sample = Self.measure(bench, target, model, pairs: pairs, seed: UInt64(rep + 1))
                 if rep > 0 { samples[target, default: []].append(sample) }
             }
         }
@@ -44,7 +53,7 @@ extension BenchRunner {
         return rows
     }
 
-    /// A larson, remote-free or xmalloc run on a fresh `target`.
+    /// A larson, remote-free or xmalloc run on `target`.
     private static func run<T: StressTarget>(_ bench: ThreadedBench, _ target: T, pairs: Int, seed: UInt64) -> ThreadedWorkload.Outcome {
         switch bench {
         case .xmalloc2: ThreadedWorkload.xmalloc(target, ops: pairs, seed: seed)
@@ -53,11 +62,11 @@ extension BenchRunner {
         }
     }
 
-    private static func measure(_ bench: ThreadedBench, _ target: TargetName, pairs: Int, seed: UInt64) -> ThreadedSample {
+    private static func measure(_ bench: ThreadedBench, _ target: TargetName, _ model: ModelTarget, pairs: Int, seed: UInt64) -> ThreadedSample {
         switch bench {
         case .larson1, .larson2, .remoteFree2, .xmalloc2:
             let o = switch target {
-            case .model: run(bench, ModelTarget(tunables: Tunables(), policy: .perThread), pairs: pairs, seed: seed)
+            case .model: run(bench, model, pairs: pairs, seed: seed)
             case .jemalloc, .mimalloc, .tcmalloc: run(bench, target.peerTarget, pairs: pairs, seed: seed)
             case .glibc, .plain: run(bench, GlibcTarget(), pairs: pairs, seed: seed)
             }

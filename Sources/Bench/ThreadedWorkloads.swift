@@ -7,15 +7,11 @@ import Targets
 /// The multi-threaded workloads: larson (random replacement in per-thread slot arrays,
 /// in rounds, each round's thread succeeded by a new one), remote-free (the same
 /// replacement without rounds, one free in 16 done by another thread) and xmalloc (one
-/// thread allocates in batches, another frees). Each runs on pinned pthreads, on a fresh target whose
-/// handles are attached before the workers start and never detached (the model's set
-/// frees its threads' blocks when it goes); a repetition's time is the slowest worker's
-/// time for the measured phase.
-///
-/// Before the workers, the bench's own thread attaches too. Under glibc the process's
-/// main thread holds the main arena and every worker gets an arena of its own; the
-/// model's first attached thread takes the main arena, so without it the model's
-/// first worker would run on the main arena while glibc's runs on a heap of its own.
+/// thread allocates in batches, another frees). Each runs on pinned pthreads, on the
+/// target the bench keeps for all its repetitions; the workers' handles are attached
+/// before the workers start and detached when they are done, as glibc's threads give
+/// back their tcaches and arenas when they exit. A repetition's time is the slowest
+/// worker's time for the measured phase.
 enum ThreadedWorkload {
     /// The outcome of one repetition.
     struct Outcome {
@@ -26,7 +22,7 @@ enum ThreadedWorkload {
         var contended: Int?
     }
 
-    /// larson as mimalloc-bench's larson.cpp runs it, on a fresh `target`: each of
+    /// larson as mimalloc-bench's larson.cpp runs it, on `target`: each of
     /// `threads` workers fills its own 5000 slots with blocks of 8 to 1000 bytes, then
     /// replaces a random slot's block (free, malloc, a write into the new block) for a
     /// round of `roundOps` replacements; then its thread exits and a new thread takes the
@@ -36,8 +32,6 @@ enum ThreadedWorkload {
     /// (larson's main thread fills them all) and runs a fixed count, not a fixed time.
     static func larson<T: StressTarget>(_ target: T, threads: Int, ops: Int, roundOps: Int = 500_000, seed: UInt64) -> Outcome {
         let slotsPerThread = 5000
-        let mainThread = target.attach()
-        defer { target.detach(mainThread) }
         let handles = UnsafeMutablePointer<T.Handle>.allocate(capacity: threads)
         for i in 0..<threads { (handles + i).initialize(to: target.attach()) }
         let requestsBefore = target.kernelRequests()
@@ -85,17 +79,16 @@ enum ThreadedWorkload {
             target.detach(handles[worker.index])
             handles[worker.index] = target.attach()
         })
+        for i in 0..<threads { target.detach(handles[i]) }
         return outcome(target, scheduler, measuredPhases: 1...rounds, checksums, threads, requestsBefore)
     }
 
-    /// Remote frees on a fresh `target`: `threads` workers, 5000 slots each, sizes
+    /// Remote frees on `target`: `threads` workers, 5000 slots each, sizes
     /// 8..1000, each replacing random slots' blocks with one free in 16 handed to the
     /// next worker to free; `ops` pairs in all, split evenly. (What the bench called
     /// larson before it ran larson's rounds.)
     static func remoteFree<T: StressTarget>(_ target: T, threads: Int, ops: Int, seed: UInt64) -> Outcome {
         let slotsPerThread = 5000
-        let mainThread = target.attach()
-        defer { target.detach(mainThread) }
         let handles = (0..<threads).map { _ in target.attach() }
         let requestsBefore = target.kernelRequests()
         let rings = (0..<threads).map { _ in HandoffRing(capacity: 4096) }
@@ -155,14 +148,13 @@ enum ThreadedWorkload {
             // Blocks still in a ring after the others finished are freed by their receiver.
             if phase == 1 { for (i, ring) in rings.enumerated() { ring.drain { T.free(handles[i], $0) } } }
         })
+        handles.forEach(target.detach)
         return outcome(target, scheduler, measuredPhases: 1...1, checksums, threads, requestsBefore)
     }
 
-    /// xmalloc on a fresh `target`: one producer allocates batches of `batch` blocks of
+    /// xmalloc on `target`: one producer allocates batches of `batch` blocks of
     /// `size` bytes and hands each to one consumer, which frees it; `ops` pairs in all.
     static func xmalloc<T: StressTarget>(_ target: T, ops: Int, batch: Int = 4096, size: Int = 64, seed: UInt64) -> Outcome {
-        let mainThread = target.attach()
-        defer { target.detach(mainThread) }
         let handles = [target.attach(), target.attach()]
         let requestsBefore = target.kernelRequests()
         let queue = HandoffRing(capacity: 8)
@@ -208,6 +200,7 @@ enum ThreadedWorkload {
                 }
             }
         })
+        handles.forEach(target.detach)
         return outcome(target, scheduler, measuredPhases: 0...0, checksums, 2, requestsBefore)
     }
 

@@ -71,8 +71,10 @@ public struct InstrumentedLock {
     @inlinable @inline(__always)
     public func unlock(_ recorder: LockRecorder) {
         let c = recorder.counters(index)
-        if c[.holdStart] != 0 { endHoldSample(recorder, c) }
+        let sampled = c[.holdStart] != 0
+        if sampled { endHoldSample(recorder, c) }
         if atomic.exchange(recorder.tag, ordering: .releasing) & Self.stateMask == 2 { wakeOne() }
+        if sampled { recorder.foldAfterRelease() }
     }
 
     /// The contended half of `lock`: mark the word as waited for and sleep on it until

@@ -2,7 +2,17 @@ import CSupport
 import Histogram
 
 /// One thread's record of the locks it takes: counters per lock in raw memory that
-/// only this thread writes, and wait and hold histograms filled on the slow paths.
+/// only this thread writes, and wait and hold histograms.
+///
+/// A wait or hold time is first written to a buffer in the same raw memory, one word
+/// each, and folded into its histogram only when the buffer is full: a sample on the
+/// lock path costs a store, not a histogram update (whose buckets, cold by the time of
+/// the next sample, cost a dozen cache misses).
+/// ```
+///   header      64 B   id, owner, tag, samples buffered
+///   counters    64 B   per lock, `capacity` locks
+///   samples   8 B each  (nanoseconds << 9) | (hold ? 256 : 0) | lock index
+/// ```
 ///
 /// A `LockRecorder` is the handle the lock paths use (a pointer, no reference
 /// counting); the `LockRecording` that made it owns the memory and the histograms,
@@ -21,7 +31,12 @@ public struct LockRecorder {
     public static let holdSampleInterval = 64
     @usableFromInline static let headerSize = 64
     @usableFromInline static let countersSize = 64
-    static let byteCount = headerSize + capacity * countersSize
+    /// Samples buffered before they are folded into the histograms.
+    static let sampleCapacity = 512
+    static let samplesOffset = headerSize + capacity * countersSize
+    static let byteCount = samplesOffset + sampleCapacity * 8
+    /// The largest time a sample keeps (2^55 ns, over a year); longer ones are clamped.
+    static let sampleLimit: UInt64 = 1 << 55 - 1
 
     /// The recorder's owner id (never 0).
     @inlinable public var id: Int { @inline(__always) get { base.load(as: Int.self) } }
@@ -48,8 +63,37 @@ public struct LockRecorder {
         Unmanaged<LockRecording>.fromOpaque(base.load(fromByteOffset: 16, as: UnsafeRawPointer.self)).takeUnretainedValue()
     }
 
-    @usableFromInline func recordWait(_ index: Int, _ nanoseconds: UInt64) { owner.record(wait: nanoseconds, lock: index) }
-    @usableFromInline func recordHold(_ index: Int, _ nanoseconds: UInt64) { owner.record(hold: nanoseconds, lock: index) }
+    @usableFromInline func recordWait(_ index: Int, _ nanoseconds: UInt64) { buffer(index, nanoseconds, hold: false) }
+    @usableFromInline func recordHold(_ index: Int, _ nanoseconds: UInt64) { buffer(index, nanoseconds, hold: true) }
+
+    /// Samples written and not yet folded into the histograms.
+    var bufferedSamples: Int {
+        get { base.load(fromByteOffset: 32, as: Int.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 32, as: Int.self) }
+    }
+
+    /// The buffered sample at `i`: its lock, whether it is a hold (else a wait), its time.
+    func sample(_ i: Int) -> (lock: Int, hold: Bool, nanoseconds: UInt64) {
+        let word = base.load(fromByteOffset: LockRecorder.samplesOffset + i * 8, as: UInt64.self)
+        return (Int(word & 255), word & 256 != 0, word >> 9)
+    }
+
+    private func buffer(_ index: Int, _ nanoseconds: UInt64, hold: Bool) {
+        let lock = UInt64(index < LockRecorder.capacity ? index : LockRecorder.capacity - 1)
+        let word = min(max(nanoseconds, 1), LockRecorder.sampleLimit) << 9 | (hold ? 256 : 0) | lock
+        // Folding waits for a release (`foldAfterRelease`); only a thread that took many
+        // locks in a row without releasing one fills the buffer here.
+        if bufferedSamples == LockRecorder.sampleCapacity { owner.fold() }
+        let n = bufferedSamples
+        base.storeBytes(of: word, toByteOffset: LockRecorder.samplesOffset + n * 8, as: UInt64.self)
+        bufferedSamples = n + 1
+    }
+
+    /// Folds the buffered samples into the histograms if the buffer is nearly full; called
+    /// after a lock is released, so that the fold never lengthens a hold.
+    @usableFromInline func foldAfterRelease() {
+        if bufferedSamples >= LockRecorder.sampleCapacity - 64 { owner.fold() }
+    }
 
     /// The counters one thread keeps for one lock.
     @usableFromInline struct Counters {
@@ -96,20 +140,32 @@ public final class LockRecording: @unchecked Sendable {
 
     deinit { recorder.base.deallocate() }
 
-    fileprivate func record(wait nanoseconds: UInt64, lock index: Int) {
-        let i = min(index, LockRecorder.capacity - 1)
-        if waits[i] == nil { waits[i] = LockUse.newHistogram() }
-        _ = waits[i]!.record(max(nanoseconds, 1))
+    /// Moves the buffered samples into the histograms; called by the owner thread when its
+    /// buffer is full.
+    fileprivate func fold() {
+        Self.fold(recorder, into: &waits, &holds)
+        recorder.bufferedSamples = 0
     }
 
-    fileprivate func record(hold nanoseconds: UInt64, lock index: Int) {
-        let i = min(index, LockRecorder.capacity - 1)
-        if holds[i] == nil { holds[i] = LockUse.newHistogram() }
-        _ = holds[i]!.record(max(nanoseconds, 1))
+    private static func fold(_ recorder: LockRecorder, into waits: inout [Histogram<UInt64>?], _ holds: inout [Histogram<UInt64>?]) {
+        for i in 0..<recorder.bufferedSamples {
+            let (lock, hold, nanoseconds) = recorder.sample(i)
+            if hold {
+                if holds[lock] == nil { holds[lock] = LockUse.newHistogram() }
+                _ = holds[lock]!.record(nanoseconds)
+            } else {
+                if waits[lock] == nil { waits[lock] = LockUse.newHistogram() }
+                _ = waits[lock]!.record(nanoseconds)
+            }
+        }
     }
 
-    /// What this thread did with each lock it took since the last reset, by lock index.
+    /// What this thread did with each lock it took since the last reset, by lock index,
+    /// with the samples still buffered (this reads them, it does not fold them: the owner
+    /// may still be running).
     public func uses() -> [Int: LockUse] {
+        var waits = waits, holds = holds
+        Self.fold(recorder, into: &waits, &holds)
         var result: [Int: LockUse] = [:]
         for index in 0..<LockRecorder.capacity {
             let c = recorder.counters(index)
@@ -129,6 +185,7 @@ public final class LockRecording: @unchecked Sendable {
             let c = recorder.counters(index)
             for field in LockRecorder.Counters.Field.allCases where field != .holdStart { c[field] = 0 }
         }
+        recorder.bufferedSamples = 0
         waits = Array(repeating: nil, count: LockRecorder.capacity)
         holds = Array(repeating: nil, count: LockRecorder.capacity)
     }

@@ -43,6 +43,41 @@ import Testing
         #expect(word.load(as: UInt32.self) & 3 == 0)
     }
 
+    /// Hold times are buffered and folded into the histograms in batches: every sample
+    /// reaches its lock's histogram, across many folds, and a reset empties the buffer.
+    @Test func everyHoldSampleReachesItsLocksHistogram() {
+        let words = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 64)
+        words.initializeMemory(as: UInt8.self, repeating: 0, count: 128)
+        defer { words.deallocate() }
+        let a = InstrumentedLock(word: words, index: 1), b = InstrumentedLock(word: words + 64, index: 2)
+        let recording = LockRecording(id: 1)
+        let r = recording.recorder
+        // Several buffers' worth of samples on lock a, a few on lock b, interleaved.
+        let takesOfA = 5 * 512 * LockRecorder.holdSampleInterval + 17, takesOfB = 3 * LockRecorder.holdSampleInterval + 1
+        for i in 0..<takesOfA {
+            a.lock(r)
+            a.unlock(r)
+            if i < takesOfB {
+                b.lock(r)
+                b.unlock(r)
+            }
+        }
+        var uses = recording.uses()
+        #expect(uses[1]?.acquisitions == takesOfA)
+        #expect(uses[1]?.hold.totalCount == UInt64(takesOfA / LockRecorder.holdSampleInterval))
+        #expect(uses[2]?.hold.totalCount == UInt64(takesOfB / LockRecorder.holdSampleInterval))
+        #expect(uses[1]?.wait.totalCount == 0)
+        recording.reset()
+        #expect(recording.uses().isEmpty)
+        for _ in 0..<LockRecorder.holdSampleInterval {
+            a.lock(r)
+            a.unlock(r)
+        }
+        uses = recording.uses()
+        #expect(uses[1]?.hold.totalCount == 1)
+        #expect(uses[2] == nil)
+    }
+
     /// A lock held while another thread asks for it: that acquisition is contended and
     /// timed, and it is an owner change. The holder releases only once the word says
     /// "held and waited for" (state 2, which only the taker's contended path writes, just
