@@ -14,7 +14,7 @@ public struct MallocThread: @unchecked Sendable {
 
     /// A thread of the model whose globals are `g`, in the zeroed block `state`.
     init(g: Globals, state: UnsafeMutableRawPointer) {
-        state.storeBytes(of: g.base, toByteOffset: 32, as: UnsafeMutableRawPointer.self)
+        state.storeBytes(of: g.base, toByteOffset: MallocThread.globalsOffset, as: UnsafeMutableRawPointer.self)
         self.state = state
     }
 
@@ -22,8 +22,11 @@ public struct MallocThread: @unchecked Sendable {
     init(state: UnsafeMutableRawPointer) { self.state = state }
 
     /// The model's globals (mp_, main_arena, ...).
-    var g: Globals { @inline(__always) get { Globals(base: state.load(fromByteOffset: 32, as: UnsafeMutableRawPointer.self)) } }
+    var g: Globals {
+        @inline(__always) get { Globals(base: state.load(fromByteOffset: MallocThread.globalsOffset, as: UnsafeMutableRawPointer.self)) }
+    }
 
+    static let globalsOffset = 32
     static let countersOffset = 64
     static let byteCount = countersOffset + Counter.allCases.count * 8
 

@@ -71,10 +71,14 @@ public struct InstrumentedLock {
     @inlinable @inline(__always)
     public func unlock(_ recorder: LockRecorder) {
         let c = recorder.counters(index)
-        let sampled = c[.holdStart] != 0
-        if sampled { endHoldSample(recorder, c) }
+        if c[.holdStart] != 0 { return unlockEndingHoldSample(recorder, c) }
+        release(recorder)
+    }
+
+    /// Writes the releasing owner's tag with state 0, and wakes a waiter if one may sleep.
+    @inlinable @inline(__always)
+    func release(_ recorder: LockRecorder) {
         if atomic.exchange(recorder.tag, ordering: .releasing) & Self.stateMask == 2 { wakeOne() }
-        if sampled { recorder.foldAfterRelease() }
     }
 
     /// The contended half of `lock`: mark the word as waited for and sleep on it until
@@ -130,10 +134,15 @@ public struct InstrumentedLock {
     @usableFromInline @inline(never)
     func wakeOne() { cs_futex_wake(word.assumingMemoryBound(to: UInt32.self), 1) }
 
+    /// `unlock` for a sampled hold: the hold ends at the release; its time is recorded, and
+    /// the samples folded, after it, so neither lengthens the hold.
     @usableFromInline @inline(never)
-    func endHoldSample(_ recorder: LockRecorder, _ c: LockRecorder.Counters) {
+    func unlockEndingHoldSample(_ recorder: LockRecorder, _ c: LockRecorder.Counters) {
         let start = UInt64(UInt(bitPattern: c[.holdStart]))
         c[.holdStart] = 0
-        recorder.recordHold(index, monotonicNanoseconds() &- start)
+        let held = monotonicNanoseconds() &- start
+        release(recorder)
+        recorder.recordHold(index, held)
+        recorder.foldAfterRelease()
     }
 }

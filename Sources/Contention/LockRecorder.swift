@@ -56,8 +56,12 @@ public struct LockRecorder {
     /// The counters of the lock at `index`.
     @inlinable @inline(__always)
     func counters(_ index: Int) -> Counters {
-        Counters(base: base + LockRecorder.headerSize + (index < LockRecorder.capacity ? index : LockRecorder.capacity - 1) * LockRecorder.countersSize)
+        Counters(base: base + LockRecorder.headerSize + LockRecorder.slot(index) * LockRecorder.countersSize)
     }
+
+    /// Where the lock at `index` is kept: locks past the capacity share the last slot.
+    @inlinable @inline(__always)
+    static func slot(_ index: Int) -> Int { index < capacity ? index : capacity - 1 }
 
     private var owner: LockRecording {
         Unmanaged<LockRecording>.fromOpaque(base.load(fromByteOffset: 16, as: UnsafeRawPointer.self)).takeUnretainedValue()
@@ -79,10 +83,10 @@ public struct LockRecorder {
     }
 
     private func buffer(_ index: Int, _ nanoseconds: UInt64, hold: Bool) {
-        let lock = UInt64(index < LockRecorder.capacity ? index : LockRecorder.capacity - 1)
+        let lock = UInt64(LockRecorder.slot(index))
         let word = min(max(nanoseconds, 1), LockRecorder.sampleLimit) << 9 | (hold ? 256 : 0) | lock
-        // Folding waits for a release (`foldAfterRelease`); only a thread that took many
-        // locks in a row without releasing one fills the buffer here.
+        // Folding waits for a sampled release (`foldAfterRelease`); only a thread that took
+        // many locks in a row without such a release fills the buffer here.
         if bufferedSamples == LockRecorder.sampleCapacity { owner.fold() }
         let n = bufferedSamples
         base.storeBytes(of: word, toByteOffset: LockRecorder.samplesOffset + n * 8, as: UInt64.self)
@@ -91,7 +95,7 @@ public struct LockRecorder {
 
     /// Folds the buffered samples into the histograms if the buffer is nearly full; called
     /// after a lock is released, so that the fold never lengthens a hold.
-    @usableFromInline func foldAfterRelease() {
+    func foldAfterRelease() {
         if bufferedSamples >= LockRecorder.sampleCapacity - 64 { owner.fold() }
     }
 
@@ -140,8 +144,8 @@ public final class LockRecording: @unchecked Sendable {
 
     deinit { recorder.base.deallocate() }
 
-    /// Moves the buffered samples into the histograms; called by the owner thread when its
-    /// buffer is full.
+    /// Moves the buffered samples into the histograms and empties the buffer; called by the
+    /// owner thread.
     fileprivate func fold() {
         Self.fold(recorder, into: &waits, &holds)
         recorder.bufferedSamples = 0

@@ -23,15 +23,7 @@ import Testing
     @Test func glibcsOtherArenasAreFound() throws {
         // A thread of its own makes (or takes) an arena other than the main one: its heap
         // is a HEAP_MAX_SIZE-aligned mapping that must be among glibc's regions.
-        var thread = pthread_t()
-        var address: UInt = 0
-        let status = pthread_create(&thread, nil, { argument in
-            let p = malloc(1000)!
-            argument!.storeBytes(of: UInt(bitPattern: p), as: UInt.self)
-            return nil
-        }, &address)
-        try #require(status == 0)
-        pthread_join(thread, nil)
+        let address = try blockOfAnotherThread()
         defer { free(UnsafeMutableRawPointer(bitPattern: address)) }
         let regions = try #require(ResidentPages.glibcRegions())
         #expect(regions.contains { $0.contains(address) }, "0x\(String(address, radix: 16)) in none of \(regions.count) regions")
@@ -41,15 +33,7 @@ import Testing
         // The kernel merges an anonymous mapping with a neighbour of the same protection and
         // flags (glibc maps its heaps MAP_NORESERVE): memory of that kind placed right below
         // a heap makes one listed mapping that no longer starts at the heap.
-        var thread = pthread_t()
-        var address: UInt = 0
-        let status = pthread_create(&thread, nil, { argument in
-            let p = malloc(1000)!
-            argument!.storeBytes(of: UInt(bitPattern: p), as: UInt.self)
-            return nil
-        }, &address)
-        try #require(status == 0)
-        pthread_join(thread, nil)
+        let address = try blockOfAnotherThread()
         defer { free(UnsafeMutableRawPointer(bitPattern: address)) }
         let heap = address & ~(ResidentPages.heapMax - 1)
         let below = 2 * Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -69,6 +53,21 @@ import Testing
         let regions = try #require(ResidentPages.glibcRegions())
         #expect(regions.contains { $0.contains(address) }, "0x\(String(address, radix: 16)) in none of \(regions.count) regions")
         #expect(!regions.contains { $0.contains(UInt(bitPattern: neighbour)) }, "the neighbour is not glibc's")
+    }
+
+    /// A block of 1000 bytes that a thread of its own allocated with glibc: it sits in an
+    /// arena other than the main one (made or taken by that thread), in a heap of its own.
+    private func blockOfAnotherThread() throws -> UInt {
+        var thread = pthread_t()
+        var address: UInt = 0
+        let status = pthread_create(&thread, nil, { argument in
+            let p = malloc(1000)!
+            argument!.storeBytes(of: UInt(bitPattern: p), as: UInt.self)
+            return nil
+        }, &address)
+        try #require(status == 0)
+        pthread_join(thread, nil)
+        return address
     }
 
     @Test func thePoolsResidentIsWhatItTouched() throws {
