@@ -86,18 +86,15 @@ public struct MallocThread: @unchecked Sendable {
         return mallocSlowPath(bytes)
     }
 
-    /// `__libc_malloc` in full.
+    /// `__libc_malloc` past a tcache that had nothing for the request.
     @inline(never)
     private func mallocSlowPath(_ bytes: Int) -> UnsafeMutableRawPointer? {
-        if g.aborted { return nil }
-        let tbytes = Layout.checkedRequestToSize(bytes)
-        if tbytes == 0 { return nil }
-        let tcIdx = Layout.tcacheIndex(chunkSize: tbytes)
-        if let tc = currentTcache(), tcIdx < g[.tcacheBins], tc.count(tcIdx) > 0 {
-            count(.tcacheHit)
-            return tcacheGet(tcIdx, tc)
+        if g.aborted || Layout.checkedRequestToSize(bytes) == 0 { return nil }
+        // MAYBE_INIT_TCACHE: a tcache made now starts empty, so it cannot serve this request.
+        if tcache == nil {
+            _ = tcacheInit()
+            if g.aborted { return nil }
         }
-        if g.aborted { return nil }
         if !g.multiThreaded { return g.mainArena.intMalloc(bytes, self) }
         return withArena(bytes) { av, t in av.intMalloc(bytes, t) }
     }
