@@ -7,8 +7,7 @@ extension Arena {
     /// size, then the unsorted bin (exact fits taken, the rest sorted into bins), then
     /// the best fit of the large bins, the next non-empty bin by the binmap, and last
     /// the top chunk, grown by `sysmalloc` when it is too small.
-    /// The fastbin path is inlined into the callers; the rest is out of line.
-    @inline(__always)
+    @inline(never)
     func intMalloc(_ bytes: Int, _ t: MallocThread) -> UnsafeMutableRawPointer? {
         let g = t.g
         let nb = Layout.checkedRequestToSize(bytes)
@@ -39,7 +38,7 @@ extension Arena {
     }
 
     /// `_int_malloc` past the fastbins.
-    @inline(never)
+    @inline(__always)
     private func intMallocFromBins(_ bytes: Int, _ nb: Int, _ t: MallocThread) -> UnsafeMutableRawPointer? {
         let g = t.g
         let arenaBit = self == g.mainArena ? 0 : Layout.nonMainArenaBit

@@ -78,6 +78,8 @@ public enum Layout {
 
     /// `largebin_index_64`: 32 bins 64 bytes apart, 16 of 512, 8 of 4096, 4 of 32768,
     /// 2 of 262144, and one for the rest.
+    // Out of line: inlined, it becomes a chain of selects computed for every request.
+    @inline(never)
     public static func largeBinIndex(for size: Int) -> Int {
         let s = UInt(bitPattern: size)
         if s >> 6 <= 48 { return 48 + Int(s >> 6) }

@@ -44,8 +44,12 @@ public struct InstrumentedLock {
         let tag = recorder.tag
         // Most often this thread released the lock last: one compare-and-swap takes it.
         let (exchanged, seen) = atomic.compareExchange(expected: tag, desired: tag | 1, ordering: .acquiring)
-        if exchanged || (seen & Self.stateMask == 0
-                         && atomic.compareExchange(expected: seen, desired: tag | 1, ordering: .acquiring).exchanged) {
+        if exchanged {
+            // The word was this thread's own tag: the owner has not changed.
+            counted(c)
+            return true
+        }
+        if seen & Self.stateMask == 0 && atomic.compareExchange(expected: seen, desired: tag | 1, ordering: .acquiring).exchanged {
             acquired(recorder, c, previous: seen)
             return true
         }
@@ -110,9 +114,15 @@ public struct InstrumentedLock {
     // The acquisition count doubles as the hold-sampling clock: one counter, one store.
     @inlinable @inline(__always)
     func acquired(_ recorder: LockRecorder, _ c: LockRecorder.Counters, previous: UInt32) {
+        if (previous ^ recorder.tag) & Self.ownerMask != 0 { ownerChanged(recorder, c, previous: previous) }
+        counted(c)
+    }
+
+    /// Counts an acquisition, and starts a hold sample on every `holdSampleInterval`th.
+    @inlinable @inline(__always)
+    func counted(_ c: LockRecorder.Counters) {
         let acquisitions = c[.acquisitions] &+ 1
         c[.acquisitions] = acquisitions
-        if (previous ^ recorder.tag) & Self.ownerMask != 0 { ownerChanged(recorder, c, previous: previous) }
         if acquisitions & (LockRecorder.holdSampleInterval - 1) == 0 { startHoldSample(c) }
     }
 
