@@ -105,10 +105,10 @@ extension Arena {
             return
         }
         // An explicit unlock, not a defer: Swift outlines a defer here as a call.
-        if haveLock || !t.g.multiThreaded { return freeToBins(p, size, t) }
-        lock(t)
+        let locks = !haveLock && t.g.multiThreaded
+        if locks { lock(t) }
         freeToBins(p, size, t)
-        unlock(t)
+        if locks { unlock(t) }
     }
 
     /// Pushes `p` on its fastbin with glibc's compare-and-swap loop, as frees run
@@ -133,6 +133,7 @@ extension Arena {
 
     /// The locked half of `_int_free`: coalesce with free neighbours, then the unsorted
     /// bin or top; a large result consolidates the fastbins and may trim.
+    @inline(__always)
     private func freeToBins(_ p: Chunk, _ chunkSize: Int, _ t: MallocThread) {
         let g = t.g
         var p = p, size = chunkSize
