@@ -111,7 +111,8 @@ public struct InstrumentedLock {
         }
     }
 
-    // The acquisition count doubles as the hold-sampling clock: one counter, one store.
+    /// Counts an acquisition that found the word `previous`, and an owner change if
+    /// `previous` names another owner.
     @inlinable @inline(__always)
     func acquired(_ recorder: LockRecorder, _ c: LockRecorder.Counters, previous: UInt32) {
         if (previous ^ recorder.tag) & Self.ownerMask != 0 { ownerChanged(recorder, c, previous: previous) }
@@ -119,6 +120,7 @@ public struct InstrumentedLock {
     }
 
     /// Counts an acquisition, and starts a hold sample on every `holdSampleInterval`th.
+    // The acquisition count doubles as the hold-sampling clock: one counter, one store.
     @inlinable @inline(__always)
     func counted(_ c: LockRecorder.Counters) {
         let acquisitions = c[.acquisitions] &+ 1
