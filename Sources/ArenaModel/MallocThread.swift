@@ -90,11 +90,9 @@ public struct MallocThread: @unchecked Sendable {
     @inline(never)
     private func mallocSlowPath(_ bytes: Int) -> UnsafeMutableRawPointer? {
         if g.aborted || Layout.checkedRequestToSize(bytes) == 0 { return nil }
-        // MAYBE_INIT_TCACHE: a tcache made now starts empty, so it cannot serve this request.
-        if tcache == nil {
-            _ = tcacheInit()
-            if g.aborted { return nil }
-        }
+        // A tcache made now starts empty, so it cannot serve this request; only a thread
+        // left without one can have stopped the model making it.
+        if currentTcache() == nil && g.aborted { return nil }
         if !g.multiThreaded { return g.mainArena.intMalloc(bytes, self) }
         return withArena(bytes) { av, t in av.intMalloc(bytes, t) }
     }

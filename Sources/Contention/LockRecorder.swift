@@ -37,6 +37,10 @@ public struct LockRecorder {
     static let byteCount = samplesOffset + sampleCapacity * 8
     /// The largest time a sample keeps (2^55 ns, over a year); longer ones are clamped.
     static let sampleLimit: UInt64 = 1 << 55 - 1
+    /// A sample word's low bits: the lock's slot (below `capacity`, a power of two), then
+    /// the hold bit; the time is above them.
+    static let sampleHoldBit = UInt64(capacity)
+    static let sampleTimeShift: UInt64 = 9
 
     /// The recorder's owner id (never 0).
     @inlinable public var id: Int { @inline(__always) get { base.load(as: Int.self) } }
@@ -79,12 +83,13 @@ public struct LockRecorder {
     /// The buffered sample at `i`: its lock, whether it is a hold (else a wait), its time.
     func sample(_ i: Int) -> (lock: Int, hold: Bool, nanoseconds: UInt64) {
         let word = base.load(fromByteOffset: LockRecorder.samplesOffset + i * 8, as: UInt64.self)
-        return (Int(word & 255), word & 256 != 0, word >> 9)
+        return (Int(word & (LockRecorder.sampleHoldBit - 1)), word & LockRecorder.sampleHoldBit != 0, word >> LockRecorder.sampleTimeShift)
     }
 
     private func buffer(_ index: Int, _ nanoseconds: UInt64, hold: Bool) {
         let lock = UInt64(LockRecorder.slot(index))
-        let word = min(max(nanoseconds, 1), LockRecorder.sampleLimit) << 9 | (hold ? 256 : 0) | lock
+        let word = min(max(nanoseconds, 1), LockRecorder.sampleLimit) << LockRecorder.sampleTimeShift
+            | (hold ? LockRecorder.sampleHoldBit : 0) | lock
         // Folding waits for a sampled release (`foldAfterRelease`); only a thread that took
         // many locks in a row without such a release fills the buffer here.
         if bufferedSamples == LockRecorder.sampleCapacity { owner.fold() }
