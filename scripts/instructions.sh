@@ -6,7 +6,9 @@
 # simple-100-s64 on the model and on glibc. Each pair is run with `bench --single`
 # twice, with N ops and with none; the difference over N leaves out the fixed cost of
 # starting the process. N must be a whole number of rounds of every simple workload
-# (a multiple of 1600 does for all).
+# (a multiple of 1600 does for all). The threaded malloc workloads count too (for
+# example larson-1t:model larson-1t:glibc): every thread's instructions, the harness's
+# and, for larson, each new round's thread start included.
 set -euo pipefail
 
 ops=1000000

@@ -21,11 +21,7 @@ extension BenchRunner {
         // One model for all the repetitions, as glibc and the peers are one allocator for
         // the whole process: every target starts a repetition with the heap the last one
         // left (the warm-up's first), so none runs on memory fresh from the kernel.
-        let model = ModelTarget(tunables: Tunables(), policy: .perThread)
-        // The bench's own thread, attached first, holds the model's main arena as the
-        // process's main thread holds glibc's: the workers then get arenas of their own,
-        // as glibc's workers do, and none runs on the main arena.
-        let benchThread = model.attach()
+        let (model, benchThread) = Self.benchModel()
         defer { model.detach(benchThread) }
         for rep in 0...reps {
             for target in targets {
@@ -51,6 +47,24 @@ extension BenchRunner {
         }
         onWorkloadDone?(rows)
         return rows
+    }
+
+    /// The model a threaded row runs on, with the bench's own thread attached first: it
+    /// holds the model's main arena as the process's main thread holds glibc's, so the
+    /// workers get arenas of their own, as glibc's workers do, and none runs on the main
+    /// arena.
+    private static func benchModel() -> (ModelTarget, MallocThread) {
+        let model = ModelTarget(tunables: Tunables(), policy: .perThread)
+        return (model, model.attach())
+    }
+
+    /// Runs a larson, remote-free or xmalloc row once on `target` for instruction
+    /// counting, its time dropped; returns the checksum.
+    public static func runOnce(_ bench: ThreadedBench, on target: TargetName, ops: Int) -> UInt64 {
+        precondition(!bench.isLock, "the lock rows allocate nothing")
+        let (model, benchThread) = benchModel()
+        defer { model.detach(benchThread) }
+        return measure(bench, target, model, pairs: ops, seed: 1).checksum
     }
 
     /// A larson, remote-free or xmalloc run on `target`.

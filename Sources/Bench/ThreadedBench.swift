@@ -24,7 +24,8 @@ public enum ThreadedBench: String, CaseIterable, Sendable {
         }
     }
 
-    var isLock: Bool { self == .lockUncontended || self == .lockContended }
+    /// A row that times a lock, not an allocator.
+    public var isLock: Bool { self == .lockUncontended || self == .lockContended }
 
     /// The targets it compares: the model against glibc and the peers, or the
     /// instrumented lock against a plain pthread mutex.

@@ -153,7 +153,8 @@ enum ThreadedWorkload {
     }
 
     /// xmalloc on `target`: one producer allocates batches of `batch` blocks of
-    /// `size` bytes and hands each to one consumer, which frees it; `ops` pairs in all.
+    /// `size` bytes and hands each to one consumer, which frees it; `ops` pairs in all
+    /// (the last batch holds what is left).
     static func xmalloc<T: StressTarget>(_ target: T, ops: Int, batch: Int = 4096, size: Int = 64, seed: UInt64) -> Outcome {
         let handles = [target.attach(), target.attach()]
         let requestsBefore = target.kernelRequests()
@@ -168,7 +169,8 @@ enum ThreadedWorkload {
             blocks.deallocate()
             checksums.deallocate()
         }
-        let batches = max(1, ops / batch)
+        let batches = (ops + batch - 1) / batch
+        let lastBatch = ops - (batches - 1) * batch
         nonisolated(unsafe) let shared = (handles, queue, blocks, checksums)
         let scheduler = Scheduler(placement: compactPlacement(2), seed: seed)
         scheduler.run(phases: 1, body: { worker, _ in
@@ -178,7 +180,7 @@ enum ThreadedWorkload {
                 var checksum: UInt64 = 0
                 for n in 0..<batches {
                     let buffer = blocks + (n % buffers) * batch
-                    for i in 0..<batch {
+                    for i in 0..<(n == batches - 1 ? lastBatch : batch) {
                         let p = T.malloc(handle, size)
                         checksum &+= UInt64(UInt(bitPattern: p))
                         buffer[i] = p
@@ -192,7 +194,7 @@ enum ThreadedWorkload {
                     var got = false
                     queue.drain { buffer in
                         let b = buffer!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-                        for i in 0..<batch { T.free(handle, b[i]) }
+                        for i in 0..<(done == batches - 1 ? lastBatch : batch) { T.free(handle, b[i]) }
                         done += 1
                         got = true
                     }

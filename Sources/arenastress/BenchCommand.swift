@@ -46,9 +46,8 @@ struct BenchCommand: ParsableCommand {
         for name in workloadNames where !Self.allNames.contains(name) {
             throw ValidationError("unknown workload '\(name)'; known: \(Self.allNames.joined(separator: ", "))")
         }
-        if let single, Workload(name: single) == nil {
-            throw ValidationError(
-                "--single takes a single-threaded workload: \(Workload.all.map(\.name).joined(separator: ", "))")
+        if let single, Workload(name: single) == nil && Self.threadedSingle(single) == nil {
+            throw ValidationError("--single takes a malloc workload: \(Self.singleNames.joined(separator: ", "))")
         }
         try FlagValues.check(reps, flag: "reps", in: 1...Self.maxReps)
         try FlagValues.check(ops, flag: "ops", in: (single == nil ? 1 : 0)...Self.maxOps)
@@ -66,8 +65,12 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let single, let target, let workload = Workload(name: single) {
-            print(BenchRunner.runOnce(workload, on: target, ops: ops ?? workload.defaultOps))
+        if let single, let target {
+            if let workload = Workload(name: single) {
+                print(BenchRunner.runOnce(workload, on: target, ops: ops ?? workload.defaultOps))
+            } else if let bench = Self.threadedSingle(single) {
+                print(BenchRunner.runOnce(bench, on: target, ops: ops ?? bench.defaultOps))
+            }
             return
         }
 
@@ -106,6 +109,14 @@ struct BenchCommand: ParsableCommand {
 
     /// Every workload's name, in the order the bench runs them.
     static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name) + BenchRunner.checkWalkNames + BenchRunner.harnessNames
+
+    /// The threaded workload `name` if `--single` can run it: the lock rows allocate nothing.
+    private static func threadedSingle(_ name: String) -> ThreadedBench? {
+        ThreadedBench(rawValue: name).flatMap { $0.isLock ? nil : $0 }
+    }
+
+    /// The workloads `--single` runs: every one that calls malloc and free.
+    static let singleNames = Workload.all.map(\.name) + ThreadedBench.allCases.filter { !$0.isLock }.map(\.name)
 
     private static func showProgress(_ rows: [BenchReport.Row]) {
         let medians = rows.map { "\($0.target) " + String(format: "%.2f ns", $0.nsPerOp.median) }

@@ -61,6 +61,7 @@ import Testing
             ["run", scenario, "--reports", ""], ["run", scenario, "--reports", reports, "--junit", ""],
             ["bench", "--reps", "0"], ["bench", "--reps", "100000000"], ["bench", "--ops", "0"], ["bench", "--ops", "10000000000"],
             ["bench", "--workload", "check-walk", "--ops", "500000000"],
+            ["bench", "--single", "lock-contended", "--target", "model"],
             ["trace-gen", "--kind", "random", "--ops", "9223372036854775807", "-o", reports + "/t.trace"],
             ["fidelity", "--traces", "-1"], ["fidelity", "--ops", "9223372036854775807"],
             ["fidelity", "--traces", "2", "--seed", "18446744073709551615"],

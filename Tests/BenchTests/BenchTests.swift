@@ -23,6 +23,15 @@ struct BenchTests {
         #expect(spread["median"] == 2 && spread["min"] == 1 && spread["max"] == 3)
     }
 
+    /// What `bench --single` counts for a threaded row: its pairs run (every block's
+    /// address feeds the checksum), none when asked for none.
+    @Test func aThreadedRowRunsOnceForCounting() {
+        for bench in ThreadedBench.allCases where !bench.isLock {
+            #expect(BenchRunner.runOnce(bench, on: .model, ops: 0) == 0, "\(bench.name)")
+            #expect(BenchRunner.runOnce(bench, on: .model, ops: 8192) != 0, "\(bench.name)")
+        }
+    }
+
     @Test func aReportIsSchemaOneAndReadsBack() throws {
         let report = BenchReport(created: "2026-12-03T00:00:00Z", reps: 5, machine: .current(), rows: [])
         let data = try JSONEncoder().encode(report)
