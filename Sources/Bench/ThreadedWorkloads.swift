@@ -170,7 +170,6 @@ enum ThreadedWorkload {
             checksums.deallocate()
         }
         let batches = (ops + batch - 1) / batch
-        let lastBatch = ops - (batches - 1) * batch
         nonisolated(unsafe) let shared = (handles, queue, blocks, checksums)
         let scheduler = Scheduler(placement: compactPlacement(2), seed: seed)
         scheduler.run(phases: 1, body: { worker, _ in
@@ -180,7 +179,7 @@ enum ThreadedWorkload {
                 var checksum: UInt64 = 0
                 for n in 0..<batches {
                     let buffer = blocks + (n % buffers) * batch
-                    for i in 0..<(n == batches - 1 ? lastBatch : batch) {
+                    for i in 0..<min(batch, ops - n * batch) {
                         let p = T.malloc(handle, size)
                         checksum &+= UInt64(UInt(bitPattern: p))
                         buffer[i] = p
@@ -194,7 +193,7 @@ enum ThreadedWorkload {
                     var got = false
                     queue.drain { buffer in
                         let b = buffer!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-                        for i in 0..<(done == batches - 1 ? lastBatch : batch) { T.free(handle, b[i]) }
+                        for i in 0..<min(batch, ops - done * batch) { T.free(handle, b[i]) }
                         done += 1
                         got = true
                     }

@@ -40,7 +40,7 @@ public struct LockRecorder {
     /// A sample word's low bits: the lock's slot (below `capacity`, a power of two), then
     /// the hold bit; the time is above them.
     static let sampleHoldBit = UInt64(capacity)
-    static let sampleTimeShift: UInt64 = 9
+    static let sampleTimeShift = UInt64(capacity.trailingZeroBitCount + 1)
 
     /// The recorder's owner id (never 0).
     @inlinable public var id: Int { @inline(__always) get { base.load(as: Int.self) } }

@@ -110,13 +110,14 @@ struct BenchCommand: ParsableCommand {
     /// Every workload's name, in the order the bench runs them.
     static let allNames = Workload.all.map(\.name) + ThreadedBench.allCases.map(\.name) + BenchRunner.checkWalkNames + BenchRunner.harnessNames
 
-    /// The threaded workload `name` if `--single` can run it: the lock rows allocate nothing.
-    private static func threadedSingle(_ name: String) -> ThreadedBench? {
-        ThreadedBench(rawValue: name).flatMap { $0.isLock ? nil : $0 }
-    }
+    /// The threaded workloads `--single` runs: the lock rows allocate nothing.
+    private static let threadedSingles = ThreadedBench.allCases.filter { !$0.isLock }
+
+    /// The threaded workload `name` if `--single` can run it.
+    private static func threadedSingle(_ name: String) -> ThreadedBench? { threadedSingles.first { $0.name == name } }
 
     /// The workloads `--single` runs: every one that calls malloc and free.
-    static let singleNames = Workload.all.map(\.name) + ThreadedBench.allCases.filter { !$0.isLock }.map(\.name)
+    static let singleNames = Workload.all.map(\.name) + threadedSingles.map(\.name)
 
     private static func showProgress(_ rows: [BenchReport.Row]) {
         let medians = rows.map { "\($0.target) " + String(format: "%.2f ns", $0.nsPerOp.median) }
